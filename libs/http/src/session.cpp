@@ -1,0 +1,214 @@
+// One connection: read requests under limits and timeouts, call the handler,
+// write complete or streamed (chunked) responses, keep-alive until idle.
+#include "server_state.hpp"
+
+#include "studio/http/error_shape.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace studio::http {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using net::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// The request-target of a partly received request, for choosing an error shape.
+std::string guess_path(const beast::flat_buffer& buffer) {
+  std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+  auto sp = data.find(' ');
+  if (sp == std::string_view::npos) return "/";
+  data.remove_prefix(sp + 1);
+  auto end = data.find_first_of(" ?\r\n");
+  return std::string(data.substr(0, end));
+}
+
+net::awaitable<bool> write_complete(connection& c, const server_limits& limits, response res,
+                                    unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> msg{static_cast<bhttp::status>(res.status), version};
+  msg.set(bhttp::field::server, "studio-gateway");
+  msg.set(bhttp::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers) msg.set(name, value);
+  msg.body() = std::move(res.body);
+  msg.keep_alive(keep_alive);
+  msg.prepare_payload();
+  c.stream.expires_after(limits.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(c.stream, msg, use_tuple);
+  co_return !ec;
+}
+
+// Streams a response as chunks (HTTP/1.1) or as a close-delimited body (HTTP/1.0).
+class chunked_writer final : public response_stream {
+ public:
+  chunked_writer(connection& c, const server_limits& limits, unsigned version, bool keep_alive)
+      : conn_(c), limits_(limits), version_(version), keep_alive_(keep_alive && version >= 11) {}
+
+  net::awaitable<bool> write_head(unsigned status, std::string_view content_type,
+                                  const header_list& headers) override {
+    bhttp::response<bhttp::empty_body> msg{static_cast<bhttp::status>(status), version_};
+    msg.set(bhttp::field::server, "studio-gateway");
+    msg.set(bhttp::field::content_type, content_type);
+    for (const auto& [name, value] : headers) msg.set(name, value);
+    msg.keep_alive(keep_alive_);
+    if (version_ >= 11) msg.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr{msg};
+    conn_.stream.expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(conn_.stream, sr, use_tuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  net::awaitable<bool> write_body(std::string_view data) override {
+    if (!ok_ || data.empty()) co_return ok_;
+    conn_.stream.expires_after(limits_.write_timeout);
+    if (version_ >= 11) {
+      auto [ec, n] = co_await net::async_write(conn_.stream, bhttp::make_chunk(net::buffer(data)), use_tuple);
+      ok_ = !ec;
+    } else {
+      auto [ec, n] = co_await net::async_write(conn_.stream, net::buffer(data), use_tuple);
+      ok_ = !ec;
+    }
+    co_return ok_;
+  }
+
+  // Ends the body; true if the connection may be reused.
+  net::awaitable<bool> finish() {
+    if (!ok_ || version_ < 11) co_return false;
+    conn_.stream.expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await net::async_write(conn_.stream, bhttp::make_chunk_last(), use_tuple);
+    co_return !ec && keep_alive_;
+  }
+
+ private:
+  connection& conn_;
+  const server_limits& limits_;
+  unsigned version_;
+  bool keep_alive_;
+  bool ok_ = true;
+};
+
+// Waits for the first byte of the next request. False when the peer closed,
+// the wait timed out, or the server is draining.
+net::awaitable<bool> await_request_start(connection& c, beast::flat_buffer& buffer,
+                                         std::chrono::milliseconds timeout) {
+  if (buffer.size() > 0) co_return true;
+  c.stream.expires_after(timeout);
+  auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(8192), use_tuple);
+  if (ec) co_return false;
+  buffer.commit(n);
+  co_return true;
+}
+
+unsigned status_for_read_error(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::header_limit) return 431;
+  if (ec == bhttp::error::body_limit) return 413;
+  if (ec == beast::error::timeout || ec == net::error::eof || ec == bhttp::error::end_of_stream ||
+      ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+    return 0;  // nothing useful to say to a peer that is gone or too slow
+  }
+  return 400;
+}
+
+std::string message_for_status(unsigned status, const server_limits& limits) {
+  switch (status) {
+    case 431: return "request header fields too large (limit " + std::to_string(limits.max_header_bytes) + " bytes)";
+    case 413: return "request body too large (limit " + std::to_string(limits.max_body_bytes) + " bytes)";
+    default: return "malformed HTTP request";
+  }
+}
+
+}  // namespace
+
+net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket socket) {
+  auto conn = std::make_shared<connection>(std::move(socket));
+  auto registration = st->add(st, conn);
+  const server_limits& limits = st->limits;
+  beast::flat_buffer buffer;
+  bool first = true;
+
+  for (;;) {
+    conn->idle = true;
+    if (st->draining) break;
+    bool started = co_await await_request_start(*conn, buffer, first ? limits.header_timeout : limits.idle_timeout);
+    if (!started) break;
+    conn->idle = false;
+    first = false;
+    std::string early_path = guess_path(buffer);  // for errors before the target is parsed
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    conn->stream.expires_after(limits.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
+    if (!hec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+      conn->stream.expires_after(limits.write_timeout);
+      auto [cec, cn] = co_await bhttp::async_write(conn->stream, cont, use_tuple);
+      if (cec) break;
+    }
+    boost::system::error_code ec = hec;
+    if (!ec) {
+      conn->stream.expires_after(limits.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
+      ec = bec;
+    }
+    if (ec) {
+      unsigned status = status_for_read_error(ec);
+      if (status != 0) {
+        co_await write_complete(*conn, limits, error_response(early_path, status, message_for_status(status, limits)),
+                                11, false);
+      }
+      break;
+    }
+
+    request req = parser.release();
+    const unsigned version = req.version();
+    bool keep_alive = req.keep_alive();
+    auto started_at = std::chrono::steady_clock::now();
+    chunked_writer writer(*conn, limits, version, keep_alive);
+    request_context ctx(req, &writer);
+    response res;
+    bool failed = false;
+    try {
+      res = co_await st->handler(ctx);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: handler failed: {}", req.method_string(), ctx.path(), e.what());
+      failed = true;
+    }
+    if (failed && !ctx.streaming()) res = error_response(ctx.path(), 500, "internal server error");
+    keep_alive = keep_alive && !st->draining;
+
+    bool reusable = false;
+    if (ctx.streaming()) {
+      reusable = co_await writer.finish();
+    } else {
+      reusable = co_await write_complete(*conn, limits, std::move(res), version, keep_alive);
+    }
+    auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_at);
+    spdlog::debug("{} {} -> {} in {} us", req.method_string(), ctx.path(),
+                  ctx.streaming() ? std::string("stream") : std::to_string(res.status), elapsed.count());
+    if (!reusable || !keep_alive) break;
+  }
+
+  boost::system::error_code ignored;
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn->stream.socket().close(ignored);
+}
+
+}  // namespace studio::http
