@@ -67,10 +67,12 @@ std::variant<gateway_config, cli_exit> parse_command_line(int argc, const char* 
       option = app.add_option(std::string{spec.flag}, scalar_values[spec.key], describe(spec))
                    ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
-    option->option_text(" " + std::string{spec.value_name});
+    option->type_name(std::string{spec.value_name});  // named in CLI11's own errors
+    option->option_text(std::string{spec.value_name});
     options[spec.key] = option;
   }
-  const auto* version_flag = app.add_flag("--version", "print the version and exit");
+  bool show_version = false;
+  app.add_flag("--version", show_version, "print the version and exit");
 
   try {
     app.parse(argc, argv);
@@ -79,7 +81,7 @@ std::variant<gateway_config, cli_exit> parse_command_line(int argc, const char* 
   } catch (const CLI::ParseError& e) {
     return usage_error(std::string{e.what()} + " (see --help)");
   }
-  if (version_flag->count() > 0) return cli_exit{0, version_line() + "\n"};
+  if (show_version) return cli_exit{0, version_line() + "\n"};
 
   config_sources sources;
   sources.env = env;
@@ -102,7 +104,8 @@ std::variant<gateway_config, cli_exit> parse_command_line(int argc, const char* 
     file_from = "STUDIO_CONFIG";
   }
   if (file_path) {
-    if (file_path->empty()) return usage_error("invalid value \"\" for --config: must not be empty");
+    if (file_path->empty())
+      return usage_error("invalid value \"\" for --config: must not be empty");
     auto loaded = load_config_file(*file_path, file_from);
     if (auto* error = std::get_if<config_error>(&loaded)) return usage_error(error->message);
     sources.file = std::move(std::get<config_layer>(loaded));

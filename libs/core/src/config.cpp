@@ -19,7 +19,8 @@ struct picked {
 };
 
 std::optional<picked> pick(const setting_spec& spec, const config_sources& sources) {
-  if (const auto it = sources.flags.find(spec.key); it != sources.flags.end() && !it->second.empty())
+  if (const auto it = sources.flags.find(spec.key);
+      it != sources.flags.end() && !it->second.empty())
     return picked{it->second, "the command line"};
   if (sources.env) {
     if (auto value = sources.env(spec.env); value && !value->empty())
@@ -27,8 +28,7 @@ std::optional<picked> pick(const setting_spec& spec, const config_sources& sourc
   }
   if (spec.in_file) {
     if (const auto it = sources.file.find(spec.key); it != sources.file.end())
-      return picked{it->second,
-                    sources.file_origin + ", key \"" + std::string{spec.key} + "\""};
+      return picked{it->second, sources.file_origin + ", key \"" + std::string{spec.key} + "\""};
   }
   return std::nullopt;
 }

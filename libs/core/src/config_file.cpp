@@ -42,11 +42,13 @@ std::string_view expected_name(setting_kind kind) {
 }
 
 // The raw texts of one value, or nullopt when its JSON type does not fit the setting's kind.
-std::optional<std::vector<std::string>> raw_values(setting_kind kind,
-                                                   const boost::json::value& v) {
-  if (v.is_string() && kind != setting_kind::number) return std::vector{std::string{v.get_string()}};
-  if (kind == setting_kind::number && v.is_uint64()) return std::vector{std::to_string(v.get_uint64())};
-  if (kind == setting_kind::number && v.is_int64()) return std::vector{std::to_string(v.get_int64())};
+std::optional<std::vector<std::string>> raw_values(setting_kind kind, const boost::json::value& v) {
+  if (v.is_string() && kind != setting_kind::number)
+    return std::vector{std::string{v.get_string()}};
+  if (kind == setting_kind::number && v.is_uint64())
+    return std::vector{std::to_string(v.get_uint64())};
+  if (kind == setting_kind::number && v.is_int64())
+    return std::vector{std::to_string(v.get_int64())};
   if (kind == setting_kind::list && v.is_array()) {
     std::vector<std::string> out;
     for (const auto& item : v.get_array()) {

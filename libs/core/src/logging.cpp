@@ -11,7 +11,8 @@
 namespace studio {
 
 bool valid_log_level(std::string_view level) {
-  constexpr std::array<std::string_view, 6> levels{"trace", "debug", "info", "warn", "error", "off"};
+  constexpr std::array<std::string_view, 6> levels{"trace", "debug", "info",
+                                                   "warn",  "error", "off"};
   for (const auto known : levels) {
     if (level == known) return true;
   }

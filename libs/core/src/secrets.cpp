@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -42,8 +43,7 @@ class unique_fd {
 };
 
 [[noreturn]] void fail(std::string_view what, const std::filesystem::path& path, int error) {
-  throw std::runtime_error(std::string{what} + " " + path.string() + ": " +
-                           std::strerror(error));
+  throw std::runtime_error(std::string{what} + " " + path.string() + ": " + std::strerror(error));
 }
 
 std::string_view trim(std::string_view s) {
@@ -127,7 +127,8 @@ void fsync_dir(const std::filesystem::path& dir) {
 }  // namespace
 
 std::string random_hex(std::size_t bytes) {
-  if (bytes > static_cast<std::size_t>(INT_MAX)) throw std::length_error("random_hex: too many bytes");
+  if (bytes > static_cast<std::size_t>(INT_MAX))
+    throw std::length_error("random_hex: too many bytes");
   std::vector<unsigned char> raw(bytes);
   if (bytes > 0 && RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) {
     char reason[256];

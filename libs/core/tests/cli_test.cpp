@@ -50,8 +50,7 @@ TEST_CASE("--help lists every flag, env var, default and the precedence rule") {
     CHECK(exit.output.find(std::string{spec.flag} + " " + std::string{spec.value_name}) !=
           std::string::npos);
     CHECK(exit.output.find("[env " + std::string{spec.env}) != std::string::npos);
-    CHECK(exit.output.find("default " + std::string{spec.default_text} + "]") !=
-          std::string::npos);
+    CHECK(exit.output.find("default " + std::string{spec.default_text} + "]") != std::string::npos);
   }
   CHECK(exit.output.find("--version") != std::string::npos);
   CHECK(exit.output.find("command-line flag > environment variable > config file") !=
@@ -92,8 +91,8 @@ TEST_CASE("a bad value exits 2 with one line naming the setting and its source")
 }
 
 TEST_CASE("flags: repeated keys accumulate, scalars take the last, --flag=value works") {
-  const auto config = config_of({"--api-key", "a,b", "--api-key=c", "--port", "1", "--port=2",
-                                 "--inference-key", "i"});
+  const auto config = config_of(
+      {"--api-key", "a,b", "--api-key=c", "--port", "1", "--port=2", "--inference-key", "i"});
   CHECK(config.api_keys == std::vector<std::string>{"a", "b", "c"});
   CHECK(config.inference_keys == std::vector<std::string>{"i"});
   CHECK(config.port == 2);

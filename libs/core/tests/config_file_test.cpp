@@ -13,7 +13,8 @@ namespace {
 
 config_layer parsed(std::string_view text) {
   auto result = parse_config_json(text, "config file \"c.json\"");
-  if (auto* error = std::get_if<config_error>(&result)) FAIL("unexpected error: " << error->message);
+  if (auto* error = std::get_if<config_error>(&result))
+    FAIL("unexpected error: " << error->message);
   return std::get<config_layer>(result);
 }
 

@@ -10,8 +10,10 @@ namespace studio {
 namespace {
 
 TEST_CASE("valid_log_level accepts exactly the documented levels") {
-  for (const auto level : {"trace", "debug", "info", "warn", "error", "off"}) CHECK(valid_log_level(level));
-  for (const auto level : {"", "INFO", "warning", "critical", "verbose"}) CHECK(!valid_log_level(level));
+  for (const auto level : {"trace", "debug", "info", "warn", "error", "off"})
+    CHECK(valid_log_level(level));
+  for (const auto level : {"", "INFO", "warning", "critical", "verbose"})
+    CHECK(!valid_log_level(level));
 }
 
 TEST_CASE("setup_logging sets the default logger's level and may be called again") {

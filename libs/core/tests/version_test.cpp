@@ -1,6 +1,6 @@
 // Tests of the baked-in build identity.
-#include "studio/core/cli.hpp"
 #include "studio/core/version.hpp"
+#include "studio/core/cli.hpp"
 
 #include <doctest/doctest.h>
 

@@ -26,28 +26,28 @@ struct port_range {
 // Everything the gateway is configured with. The member initialisers are the built-in
 // defaults; the two derived defaults are filled in by resolve_config.
 struct gateway_config {
-  std::string host = "0.0.0.0";                 // address to listen on
-  unsigned short port = 8000;                   // 0 = ephemeral port (used by tests)
+  std::string host = "0.0.0.0";                   // address to listen on
+  unsigned short port = 8000;                     // 0 = ephemeral port (used by tests)
   std::filesystem::path studio_dir = "./studio";  // state root; relative paths are from the cwd
-  std::vector<std::string> api_keys;            // management keys; empty -> the app generates one
-  std::vector<std::string> inference_keys;      // keys that may call only inference routes
-  std::string llama_server_bin;                 // derived: /opt/llama-server if it exists, else
-                                                // llama-server on PATH, else /opt/llama-server
-  unsigned short llm_port = 8080;               // port of the admin llama-server
-  port_range instance_ports{8081, 8199};        // ports for named instances; excludes llm_port
-  std::optional<std::filesystem::path> catalog;  // catalog.json; none -> built-in catalog
-  std::filesystem::path models_dir;             // derived: <studio_dir>/llm/models
+  std::vector<std::string> api_keys;              // management keys; empty -> the app generates one
+  std::vector<std::string> inference_keys;        // keys that may call only inference routes
+  std::string llama_server_bin;                   // derived: /opt/llama-server if it exists, else
+                                                  // llama-server on PATH, else /opt/llama-server
+  unsigned short llm_port = 8080;                 // port of the admin llama-server
+  port_range instance_ports{8081, 8199};          // ports for named instances; excludes llm_port
+  std::optional<std::filesystem::path> catalog;   // catalog.json; none -> built-in catalog
+  std::filesystem::path models_dir;               // derived: <studio_dir>/llm/models
   std::string hf_endpoint = "https://huggingface.co";  // http(s) URL, no trailing slash
-  std::string hf_token;                         // secret: never logged
-  std::optional<std::filesystem::path> ca_bundle;  // PEM bundle for outgoing TLS
-  std::string log_level = "info";               // trace|debug|info|warn|error|off
-  unsigned threads = 1;                         // I/O threads, 1..64
-  std::size_t max_header_bytes = 16384;         // request header limit (431 above it)
-  std::uint64_t max_body_bytes = 33554432;      // request body limit (413 above it)
-  std::chrono::milliseconds header_timeout{10000};  // time to receive a request's header
-  std::chrono::milliseconds idle_timeout{75000};    // keep-alive idle time between requests
-  std::chrono::milliseconds shutdown_grace{10000};  // in-flight time allowed after SIGTERM
-  std::optional<std::filesystem::path> config_file;  // the config file that was loaded, if any
+  std::string hf_token;                                // secret: never logged
+  std::optional<std::filesystem::path> ca_bundle;      // PEM bundle for outgoing TLS
+  std::string log_level = "info";                      // trace|debug|info|warn|error|off
+  unsigned threads = 1;                                // I/O threads, 1..64
+  std::size_t max_header_bytes = 16384;                // request header limit (431 above it)
+  std::uint64_t max_body_bytes = 33554432;             // request body limit (413 above it)
+  std::chrono::milliseconds header_timeout{10000};     // time to receive a request's header
+  std::chrono::milliseconds idle_timeout{75000};       // keep-alive idle time between requests
+  std::chrono::milliseconds shutdown_grace{10000};     // in-flight time allowed after SIGTERM
+  std::optional<std::filesystem::path> config_file;    // the config file that was loaded, if any
 
   friend bool operator==(const gateway_config&, const gateway_config&) = default;
 };
@@ -71,10 +71,10 @@ using config_layer = std::map<std::string, std::vector<std::string>, std::less<>
 // All the inputs of resolution. Nothing here touches the process: the environment and the
 // filesystem probe are injected, and the config file has already been read into a layer.
 struct config_sources {
-  config_layer flags;               // from the command line
-  env_lookup env;                   // an empty value counts as unset
-  config_layer file;                // from the config file, if one was loaded
-  std::string file_origin;          // how to name the file in messages, e.g. config file "x.json"
+  config_layer flags;       // from the command line
+  env_lookup env;           // an empty value counts as unset
+  config_layer file;        // from the config file, if one was loaded
+  std::string file_origin;  // how to name the file in messages, e.g. config file "x.json"
   executable_probe executable_exists;
 };
 

@@ -17,9 +17,9 @@ std::string random_hex(std::size_t bytes);
 bool valid_api_key(std::string_view key);
 
 struct key_file_result {
-  std::string key;              // the management key; never log it
-  std::filesystem::path path;   // <studio_dir>/secrets/api-key
-  bool generated;               // true when this call created the file
+  std::string key;             // the management key; never log it
+  std::filesystem::path path;  // <studio_dir>/secrets/api-key
+  bool generated;              // true when this call created the file
 };
 
 // Returns the management key stored in <studio_dir>/secrets/api-key, creating it on first use.

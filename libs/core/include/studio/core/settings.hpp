@@ -31,8 +31,8 @@ struct setting_spec {
   std::string_view default_text;  // the default as documented in --help
   std::string_view help;          // one sentence for --help
   setting_kind kind;
-  bool in_file;                   // may appear in the config file
-  bool secret;                    // its value is never echoed in messages
+  bool in_file;  // may appear in the config file
+  bool secret;   // its value is never echoed in messages
   setting_parser parse;
 };
 

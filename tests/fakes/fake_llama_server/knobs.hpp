@@ -1,0 +1,30 @@
+// The fake's behaviour knobs, read from FAKE_LLAMA_* environment variables
+// (documented in --help).
+#pragma once
+
+#include "options.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace studio::fake {
+
+struct knobs {
+  std::chrono::milliseconds load_delay{0};
+  std::chrono::milliseconds token_delay{0};
+  std::optional<int> crash_after_requests;
+  std::optional<int> crash_mid_stream;  // tokens
+  std::optional<int> error_mid_stream;  // tokens
+  std::string argv_file;
+  std::optional<int> exit_during_load;  // exit code
+};
+
+struct knobs_outcome {
+  knobs values;
+  std::string error;  // non-empty: a knob has a bad value; print it and exit 1
+};
+
+knobs_outcome read_knobs(const env_lookup& env);
+
+}  // namespace studio::fake
