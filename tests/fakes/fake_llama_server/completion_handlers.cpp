@@ -90,7 +90,8 @@ handler_result complete(server_state& s, generation g) {
 
 handler_result stream(server_state& s, http::request_context& ctx, generation g) {
   // Headers first: with every slot busy the client has them while it waits.
-  const bool started = co_await ctx.start_stream(200, "text/event-stream");
+  static const http::header_list stream_headers{{"Server", "llama.cpp"}};
+  const bool started = co_await ctx.start_stream(200, "text/event-stream", stream_headers);
   if (!started) {
     log_cancel(g, -1, 0);
     co_return http::response{};
@@ -108,10 +109,10 @@ handler_result stream(server_state& s, http::request_context& ctx, generation g)
     }
     if (s.knob.error_mid_stream && k == *s.knob.error_mid_stream) {
       log_line("srv    send_error: task id = %d, error: injected by FAKE_LLAMA_ERROR_MID_STREAM", g.task);
-      std::string tail = error_event(500, "injected error after " + std::to_string(k) + " tokens",
-                                     "server_error");
-      if (openai) tail += done_event;
-      co_await ctx.write(tail);
+      const std::string event =
+          error_event(500, "injected error after " + std::to_string(k) + " tokens", "server_error");
+      const bool sent = co_await ctx.write(event);
+      if (sent && openai) co_await ctx.write(done_event);
       log_release(g, slot, k);
       co_return http::response{};
     }
@@ -119,16 +120,18 @@ handler_result stream(server_state& s, http::request_context& ctx, generation g)
     if (s.knob.token_delay.count() > 0) co_await wait_token_delay(s);
     if (k == 0) first = clock::now();
     s.slots.state(slot).n_decoded = k + 1;
-    const bool sent = co_await ctx.write(token_event(g, generated_piece(k), k + 1));
+    const std::string event = token_event(g, generated_piece(k), k + 1);
+    const bool sent = co_await ctx.write(event);
     if (!sent) {
       log_cancel(g, slot, k);
       co_return http::response{};
     }
   }
   const timings t = finish_task(s, g, slot, start, first);
-  std::string tail = final_event(g, t, slot);
-  if (openai) tail += done_event;
-  const bool sent = co_await ctx.write(tail);
+  // One event per chunk: the final chunk, then [DONE] on its own.
+  const std::string last = final_event(g, t, slot);
+  bool sent = co_await ctx.write(last);
+  if (sent && openai) sent = co_await ctx.write(done_event);
   if (!sent) log_line("srv  cancel_tasks: cancel task, id_task = %d", g.task);
   co_return http::response{};
 }

@@ -104,6 +104,7 @@ asio::awaitable<http::response> fake_server::handle(http::request_context& ctx) 
       }
     }
   }
+  res.headers.emplace_back("Server", "llama.cpp");
   if (!is_health(ctx.path())) {
     const std::string method(ctx.req().method_string());
     log_line("srv  log_server_r: request: %s %s 127.0.0.1 %u", method.c_str(), ctx.path().c_str(),

@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/string.hpp>
 
 #include <cstdio>
 #include <stdexcept>
@@ -161,7 +162,7 @@ handler_result handle_metrics(server_state& s, http::request_context&) {
     std::string name = std::string("llamacpp:") + x.name;
     text += "# HELP " + name + " " + x.help + "\n# TYPE " + name + " " + x.type + "\n";
     char value[64];
-    std::snprintf(value, sizeof value, "%.17g", x.value);
+    std::snprintf(value, sizeof value, "%.9g", x.value);
     text += name + " " + value + "\n";
   }
   http::response res;
@@ -185,7 +186,7 @@ handler_result handle_tokenize(server_state&, http::request_context& ctx) {
       continue;
     }
     std::string piece = token_piece(id);
-    json::value p = piece;
+    json::value p = json::string(piece);
     if (!piece.empty() && static_cast<unsigned char>(piece[0]) >= 0x80) {
       p = json::array{static_cast<unsigned char>(piece[0])};  // not valid UTF-8 alone
     }

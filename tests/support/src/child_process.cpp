@@ -146,11 +146,8 @@ child_process::~child_process() {
 
 void child_process::stop_threads() {
   if (reaper_.joinable()) reaper_.join();
-  {
-    // Output normally ends with the group; don't hang on a stray holder of the pipe.
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, std::chrono::seconds(2), [this] { return output_ended_; });
-  }
+  // Output normally ends with the group; don't hang on a stray holder of the pipe.
+  wait_output_end(std::chrono::seconds(2));
   write_all(wake_write_, "x");
   if (reader_.joinable()) reader_.join();
   for (int fd : {output_fd_, wake_read_, wake_write_}) {
@@ -227,6 +224,11 @@ std::optional<std::string> child_process::wait_for_line(const line_predicate& ma
       return std::nullopt;
     }
   }
+}
+
+bool child_process::wait_output_end(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return output_ended_; });
 }
 
 std::size_t child_process::line_count() const {

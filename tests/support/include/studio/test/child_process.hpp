@@ -69,6 +69,10 @@ class child_process {
                                            std::chrono::milliseconds timeout,
                                            std::size_t from_line = 0);
 
+  // Waits until the output pipe has closed (all of it has been captured);
+  // false after `timeout`.
+  bool wait_output_end(std::chrono::milliseconds timeout);
+
   // Complete lines captured so far, and all output (including a partial last line).
   std::size_t line_count() const;
   std::vector<std::string> lines() const;
