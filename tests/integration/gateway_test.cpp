@@ -27,6 +27,7 @@ quick_run run_and_wait(std::vector<std::string> args, env_list env = {}) {
   child_process p(bin_path("studio-gateway"), process_options{std::move(args), full, {}});
   auto status = p.wait_exit(10s);
   REQUIRE(status.has_value());
+  REQUIRE(p.wait_output_end(5s));
   return {*status, p.output()};
 }
 

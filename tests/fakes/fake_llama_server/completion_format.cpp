@@ -102,8 +102,9 @@ generation parse_generation(api_kind kind, std::string_view body_text, const ser
   generation g;
   g.kind = kind;
   g.id = random_id(kind == api_kind::chat ? "chatcmpl-" : "cmpl-");
-  g.created = std::chrono::duration_cast<std::chrono::seconds>(
-                  std::chrono::system_clock::now().time_since_epoch()).count();
+  g.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   g.model = state.model_name;
   if (const auto* m = body.if_contains("model"); m && m->is_string()) g.model = m->get_string();
   if (const auto* s = body.if_contains("stream"); s && s->is_bool()) g.stream = s->get_bool();
@@ -160,8 +161,8 @@ std::string token_event(const generation& g, std::string_view piece, int tokens_
       add_envelope(o, g, "chat.completion.chunk");
       break;
     case api_kind::text:
-      o["choices"] = json::array{json::object{
-          {"text", piece}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", nullptr}}};
+      o["choices"] = json::array{
+          json::object{{"text", piece}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", nullptr}}};
       add_envelope(o, g, "text_completion");
       break;
     case api_kind::native:
@@ -181,8 +182,8 @@ std::string final_event(const generation& g, const timings& t, int slot) {
   json::object o;
   switch (g.kind) {
     case api_kind::chat:
-      o["choices"] = json::array{json::object{
-          {"finish_reason", g.finish_reason}, {"index", 0}, {"delta", json::object{}}}};
+      o["choices"] = json::array{
+          json::object{{"finish_reason", g.finish_reason}, {"index", 0}, {"delta", json::object{}}}};
       add_envelope(o, g, "chat.completion.chunk");
       break;
     case api_kind::text:
@@ -202,10 +203,9 @@ json::object full_response(const generation& g, const std::string& text, const t
   json::object o;
   switch (g.kind) {
     case api_kind::chat:
-      o["choices"] = json::array{json::object{
-          {"finish_reason", g.finish_reason},
-          {"index", 0},
-          {"message", {{"role", "assistant"}, {"content", text}}}}};
+      o["choices"] = json::array{json::object{{"finish_reason", g.finish_reason},
+                                              {"index", 0},
+                                              {"message", {{"role", "assistant"}, {"content", text}}}}};
       add_envelope(o, g, "chat.completion");
       break;
     case api_kind::text:

@@ -30,7 +30,7 @@ struct generation {
   std::string model;   // echoed from the request, else the server's model name
   std::string prompt;  // the prompt text (chat: rendered with the template)
   int prompt_tokens = 0;
-  int n_tokens = 0;    // tokens this request will generate
+  int n_tokens = 0;  // tokens this request will generate
   bool stream = false;
   std::string finish_reason = "stop";  // "length" when a limit (or the context) cut it
   std::int64_t created = 0;
@@ -54,8 +54,7 @@ std::string token_event(const generation& g, std::string_view piece, int tokens_
 // The last streamed event (finish_reason, usage, timings).
 std::string final_event(const generation& g, const timings& t, int slot);
 // The whole non-streamed response.
-boost::json::object full_response(const generation& g, const std::string& text, const timings& t,
-                                  int slot);
+boost::json::object full_response(const generation& g, const std::string& text, const timings& t, int slot);
 // An error after the headers: "error: {json}\n\n".
 std::string error_event(unsigned code, std::string_view message, std::string_view type);
 inline constexpr std::string_view done_event = "data: [DONE]\n\n";

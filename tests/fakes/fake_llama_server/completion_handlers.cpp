@@ -10,9 +10,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/prctl.h>
 #include <chrono>
 #include <cstdlib>
-#include <sys/prctl.h>
 
 namespace studio::fake {
 namespace asio = boost::asio;
@@ -31,13 +31,15 @@ asio::awaitable<void> wait_token_delay(server_state& s) {
 
 void log_launch(const generation& g, int slot, int n_ctx_slot) {
   log_line("slot launch_slot_: id %2d | task %d | processing task", slot, g.task);
-  log_line("slot update_slots: id %2d | task %d | new prompt, n_ctx_slot = %d, n_keep = 0, "
-           "n_prompt_tokens = %d", slot, g.task, n_ctx_slot, g.prompt_tokens);
+  log_line(
+      "slot update_slots: id %2d | task %d | new prompt, n_ctx_slot = %d, n_keep = 0, "
+      "n_prompt_tokens = %d",
+      slot, g.task, n_ctx_slot, g.prompt_tokens);
 }
 
 void log_release(const generation& g, int slot, int n_decoded) {
-  log_line("slot      release: id %2d | task %d | stop processing: n_past = %d, truncated = 0",
-           slot, g.task, g.prompt_tokens + n_decoded);
+  log_line("slot      release: id %2d | task %d | stop processing: n_past = %d, truncated = 0", slot, g.task,
+           g.prompt_tokens + n_decoded);
 }
 
 void log_cancel(const generation& g, int slot, int n_decoded) {
@@ -45,7 +47,7 @@ void log_cancel(const generation& g, int slot, int n_decoded) {
   if (slot >= 0) log_release(g, slot, n_decoded);
 }
 
-// Timings, metrics, the print_timing lines and the crash-after-N-requests knob.
+// Timings, metrics, the print_timing lines, the completed-request count.
 timings finish_task(server_state& s, const generation& g, int slot, clock::time_point start,
                     clock::time_point first_token) {
   const auto end = clock::now();
@@ -63,10 +65,7 @@ timings finish_task(server_state& s, const generation& g, int slot, clock::time_
   m.tokens_predicted_seconds_total += t.predicted_ms / 1000.0;
   m.n_decode_total += static_cast<std::uint64_t>(t.predicted_n) + 1;
   m.n_busy_slots_total += static_cast<std::uint64_t>(s.slots.busy_count()) * (t.predicted_n + 1);
-  ++s.completed_requests;
-  if (s.knob.crash_after_requests && s.completed_requests >= *s.knob.crash_after_requests) {
-    crash_soon(s, "FAKE_LLAMA_CRASH_AFTER_REQUESTS");
-  }
+  ++s.completed_requests;  // FAKE_LLAMA_CRASH_AFTER_REQUESTS acts at the request boundary
   return t;
 }
 
@@ -147,9 +146,7 @@ void crash_now(const char* reason) {
 
 void crash_soon(server_state& s, const char* reason) {
   // Two hops through the queue: the session writes the current response first.
-  asio::post(s.executor, [ex = s.executor, reason] {
-    asio::post(ex, [reason] { crash_now(reason); });
-  });
+  asio::post(s.executor, [ex = s.executor, reason] { asio::post(ex, [reason] { crash_now(reason); }); });
 }
 
 handler_result handle_completion(server_state& s, http::request_context& ctx, api_kind kind) {

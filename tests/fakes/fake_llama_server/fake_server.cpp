@@ -46,9 +46,8 @@ fake_server::fake_server(server_state& state) : state_(state) {
                 [this, fn](http::request_context& ctx) { return fn(state_, ctx); });
   };
   auto add_completion = [this](const char* pattern, api_kind kind) {
-    routes_.add(verb::post, pattern, http::access::open, [this, kind](http::request_context& ctx) {
-      return handle_completion(state_, ctx, kind);
-    });
+    routes_.add(verb::post, pattern, http::access::open,
+                [this, kind](http::request_context& ctx) { return handle_completion(state_, ctx, kind); });
   };
   add(verb::get, "/health", handle_health);
   add(verb::get, "/v1/health", handle_health);
@@ -72,9 +71,7 @@ fake_server::fake_server(server_state& state) : state_(state) {
 bool fake_server::authorized(const http::request_context& ctx) const {
   const auto& keys = state_.options.api_keys;
   if (keys.empty() || is_public(ctx.path())) return true;
-  auto known = [&](std::string_view key) {
-    return std::find(keys.begin(), keys.end(), key) != keys.end();
-  };
+  auto known = [&](std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
   if (auto auth = ctx.header("Authorization"); auth && auth->starts_with("Bearer ")) {
     if (known(auth->substr(7))) return true;
   }
@@ -104,6 +101,10 @@ asio::awaitable<http::response> fake_server::handle(http::request_context& ctx) 
       }
     }
   }
+  const int crash_after = state_.knob.crash_after_requests.value_or(-1);
+  if (crash_after > 0 && state_.completed_requests >= crash_after) {
+    crash_soon(state_, "FAKE_LLAMA_CRASH_AFTER_REQUESTS");
+  }
   res.headers.emplace_back("Server", "llama.cpp");
   if (!is_health(ctx.path())) {
     const std::string method(ctx.req().method_string());
@@ -124,8 +125,10 @@ asio::awaitable<int> fake_server::load(std::string host, unsigned short port) {
     co_return 1;
   }
   s.model_size = static_cast<std::int64_t>(std::filesystem::file_size(model, ec));
-  log_line("llama_model_loader: loaded meta data with 24 key-value pairs and %d tensors from %s "
-           "(version GGUF V3 (latest))", 3 + 9 * model_facts::n_layer, model.c_str());
+  log_line(
+      "llama_model_loader: loaded meta data with 24 key-value pairs and %d tensors from %s "
+      "(version GGUF V3 (latest))",
+      3 + 9 * model_facts::n_layer, model.c_str());
   log_line("print_info: file format = GGUF V3 (latest)");
   log_line("print_info: n_ctx_train      = %d", model_facts::n_ctx_train);
   log_line("print_info: n_embd           = %d", model_facts::n_embd);
@@ -156,9 +159,10 @@ asio::awaitable<int> fake_server::load(std::string host, unsigned short port) {
     log_line("slot         init: id %2d | task -1 | new slot n_ctx_slot = %d", i, s.n_ctx_slot);
   }
   log_line("main: model loaded");
-  log_line("main: chat template, chat_template: chatml, example_format: '<|im_start|>system\\n"
-           "You are a helpful assistant<|im_end|>\\n<|im_start|>user\\nHello<|im_end|>\\n"
-           "<|im_start|>assistant\\n'");
+  log_line(
+      "main: chat template, chat_template: chatml, example_format: '<|im_start|>system\\n"
+      "You are a helpful assistant<|im_end|>\\n<|im_start|>user\\nHello<|im_end|>\\n"
+      "<|im_start|>assistant\\n'");
   s.loaded = true;
   log_line("main: server is listening on http://%s:%u - starting the main loop", host.c_str(), port);
   log_line("srv  update_slots: all slots are idle");

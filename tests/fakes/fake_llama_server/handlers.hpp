@@ -31,8 +31,9 @@ handler_result handle_detokenize(server_state& s, http::request_context& ctx);
 handler_result handle_embeddings_oai(server_state& s, http::request_context& ctx);
 handler_result handle_embeddings_native(server_state& s, http::request_context& ctx);
 
-// Injected crashes (FAKE_LLAMA_CRASH_*): abort at once, or after the current
-// response has been handed to the socket.
+// Injected crashes (FAKE_LLAMA_CRASH_*): abort at once, or soon: two hops
+// through the io_context queue, after the session has started writing what the
+// handler returned (call it once the handler has returned).
 [[noreturn]] void crash_now(const char* reason);
 void crash_soon(server_state& s, const char* reason);
 

@@ -31,24 +31,33 @@ json::object slot_json(const server_state& s, int id, const slot_state& slot) {
           {"n_ctx", s.n_ctx_slot},
           {"speculative", false},
           {"is_processing", slot.busy},
-          {"params", {{"n_predict", s.options.n_predict}, {"temperature", 0.8}, {"top_k", 40},
-                      {"top_p", 0.95}, {"min_p", 0.05}}},
+          {"params",
+           {{"n_predict", s.options.n_predict},
+            {"temperature", 0.8},
+            {"top_k", 40},
+            {"top_p", 0.95},
+            {"min_p", 0.05}}},
           {"prompt", ""},
-          {"next_token", {{"has_next_token", slot.busy}, {"has_new_line", false},
-                          {"n_remain", slot.n_remain}, {"n_decoded", slot.n_decoded},
-                          {"stopping_word", ""}}}};
+          {"next_token",
+           {{"has_next_token", slot.busy},
+            {"has_new_line", false},
+            {"n_remain", slot.n_remain},
+            {"n_decoded", slot.n_decoded},
+            {"stopping_word", ""}}}};
 }
 
 // Embedding inputs: a string, an array of strings, or token arrays.
 std::vector<std::string> embedding_inputs(const json::object& body, const char* key) {
   const auto* input = body.if_contains(key);
-  if (input == nullptr) throw api_error(400, "\"input\" or \"content\" must be provided", "invalid_request_error");
+  if (input == nullptr)
+    throw api_error(400, "\"input\" or \"content\" must be provided", "invalid_request_error");
   std::vector<std::string> out;
   if (input->is_string()) {
     out.emplace_back(input->get_string());
   } else if (input->is_array()) {
     for (const auto& item : input->get_array()) {
-      if (item.is_string()) out.emplace_back(item.get_string());
+      if (item.is_string())
+        out.emplace_back(item.get_string());
       else if (item.is_array()) {
         std::vector<int> tokens;
         for (const auto& t : item.get_array()) {
@@ -58,7 +67,8 @@ std::vector<std::string> embedding_inputs(const json::object& body, const char* 
       }
     }
   }
-  if (out.empty()) throw api_error(400, "\"input\" must be a string or an array of strings", "invalid_request_error");
+  if (out.empty())
+    throw api_error(400, "\"input\" must be a string or an array of strings", "invalid_request_error");
   return out;
 }
 
@@ -86,30 +96,35 @@ handler_result handle_models(server_state& s, http::request_context&) {
                     {"n_embd", model_facts::n_embd},
                     {"n_params", model_facts::n_params},
                     {"size", s.model_size}};
-  json::object model{{"id", s.model_name}, {"object", "model"}, {"created", 0},
-                     {"owned_by", "llamacpp"}, {"meta", meta}};
-  json::object listed{{"name", s.model_name}, {"model", s.model_name}, {"modified_at", ""},
-                      {"size", ""}, {"digest", ""}, {"type", "model"}, {"description", ""},
-                      {"tags", json::array{""}}, {"capabilities", json::array{"completion"}},
-                      {"parameters", ""}, {"details", {{"parent_model", ""}, {"format", "gguf"}}}};
-  co_return llama_json(200, json::object{{"models", json::array{listed}},
-                                         {"object", "list"},
-                                         {"data", json::array{model}}});
+  json::object model{
+      {"id", s.model_name}, {"object", "model"}, {"created", 0}, {"owned_by", "llamacpp"}, {"meta", meta}};
+  json::object listed{{"name", s.model_name},
+                      {"model", s.model_name},
+                      {"modified_at", ""},
+                      {"size", ""},
+                      {"digest", ""},
+                      {"type", "model"},
+                      {"description", ""},
+                      {"tags", json::array{""}},
+                      {"capabilities", json::array{"completion"}},
+                      {"parameters", ""},
+                      {"details", {{"parent_model", ""}, {"format", "gguf"}}}};
+  co_return llama_json(
+      200, json::object{{"models", json::array{listed}}, {"object", "list"}, {"data", json::array{model}}});
 }
 
 handler_result handle_props(server_state& s, http::request_context&) {
-  co_return llama_json(200, json::object{
-      {"default_generation_settings", slot_json(s, 0, slot_state{})},
-      {"total_slots", s.n_slots},
-      {"model_path", s.options.model},
-      {"modalities", {{"vision", false}, {"audio", false}}},
-      {"chat_template", chat_template},
-      {"bos_token", "<s>"},
-      {"eos_token", "</s>"},
-      {"build_info", build_info()},
-      {"endpoint_slots", s.options.slots},
-      {"endpoint_props", false},
-      {"endpoint_metrics", s.options.metrics}});
+  co_return llama_json(200, json::object{{"default_generation_settings", slot_json(s, 0, slot_state{})},
+                                         {"total_slots", s.n_slots},
+                                         {"model_path", s.options.model},
+                                         {"modalities", {{"vision", false}, {"audio", false}}},
+                                         {"chat_template", chat_template},
+                                         {"bos_token", "<s>"},
+                                         {"eos_token", "</s>"},
+                                         {"build_info", build_info()},
+                                         {"endpoint_slots", s.options.slots},
+                                         {"endpoint_props", false},
+                                         {"endpoint_metrics", s.options.metrics}});
 }
 
 handler_result handle_slots(server_state& s, http::request_context& ctx) {
@@ -146,10 +161,12 @@ handler_result handle_metrics(server_state& s, http::request_context&) {
   const metric metrics[] = {
       {"prompt_tokens_total", "counter", "Number of prompt tokens processed.", double(m.prompt_tokens_total)},
       {"prompt_seconds_total", "counter", "Prompt process time", m.prompt_seconds_total},
-      {"tokens_predicted_total", "counter", "Number of generation tokens processed.", double(m.tokens_predicted_total)},
+      {"tokens_predicted_total", "counter", "Number of generation tokens processed.",
+       double(m.tokens_predicted_total)},
       {"tokens_predicted_seconds_total", "counter", "Predict process time", m.tokens_predicted_seconds_total},
       {"n_decode_total", "counter", "Total number of llama_decode() calls", double(m.n_decode_total)},
-      {"n_busy_slots_per_decode", "counter", "Average number of busy slots per llama_decode() call", busy_per_decode},
+      {"n_busy_slots_per_decode", "counter", "Average number of busy slots per llama_decode() call",
+       busy_per_decode},
       {"prompt_tokens_seconds", "gauge", "Average prompt throughput in tokens/s.",
        rate(double(m.prompt_tokens_total), m.prompt_seconds_total)},
       {"predicted_tokens_seconds", "gauge", "Average generation throughput in tokens/s.",
@@ -216,15 +233,14 @@ handler_result handle_embeddings_oai(server_state& s, http::request_context& ctx
   const auto inputs = embedding_inputs(body, body.contains("input") ? "input" : "content");
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     prompt_tokens += tokenize(inputs[i], true).size();
-    data.push_back(json::object{{"embedding", to_json_array(embed(inputs[i]))},
-                                {"index", i},
-                                {"object", "embedding"}});
+    data.push_back(
+        json::object{{"embedding", to_json_array(embed(inputs[i]))}, {"index", i}, {"object", "embedding"}});
   }
-  co_return llama_json(200, json::object{
-      {"model", model},
-      {"object", "list"},
-      {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}},
-      {"data", data}});
+  co_return llama_json(
+      200, json::object{{"model", model},
+                        {"object", "list"},
+                        {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}},
+                        {"data", data}});
 }
 
 handler_result handle_embeddings_native(server_state& s, http::request_context& ctx) {

@@ -1,11 +1,11 @@
 // log_line: format into a buffer, then one write(2) so lines never interleave.
 #include "log.hpp"
 
+#include <unistd.h>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <unistd.h>
 
 namespace studio::fake {
 namespace {

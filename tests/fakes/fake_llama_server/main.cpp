@@ -13,18 +13,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <unistd.h>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <exception>
 #include <fstream>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -80,10 +80,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   switch (parsed.options.action) {
-    case fake::startup_action::help: std::cout << fake::usage_text() << std::flush; return 0;
-    case fake::startup_action::version: std::cerr << fake::version_text(); return 0;
-    case fake::startup_action::list_devices: std::cout << fake::devices_text() << std::flush; return 0;
-    case fake::startup_action::serve: break;
+    case fake::startup_action::help:
+      std::cout << fake::usage_text() << std::flush;
+      return 0;
+    case fake::startup_action::version:
+      std::cerr << fake::version_text();
+      return 0;
+    case fake::startup_action::list_devices:
+      std::cout << fake::devices_text() << std::flush;
+      return 0;
+    case fake::startup_action::serve:
+      break;
   }
 
   log_startup(parsed.options);

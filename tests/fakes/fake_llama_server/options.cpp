@@ -49,8 +49,7 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     try {
       spec.apply(o, *value);
     } catch (const std::exception& e) {
-      out.error = "error while handling environment variable \"" + std::string(spec.env) +
-                  "\": " + e.what();
+      out.error = "error while handling environment variable \"" + std::string(spec.env) + "\": " + e.what();
       return out;
     }
   }

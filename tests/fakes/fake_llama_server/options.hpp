@@ -19,10 +19,10 @@ struct server_options {
   std::string alias;
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
-  int ctx_size = 0;               // 0 = from the model (4096 for the fake model)
-  int n_predict = -1;             // default token budget per request; -1 = until "EOS"
+  int ctx_size = 0;    // 0 = from the model (4096 for the fake model)
+  int n_predict = -1;  // default token budget per request; -1 = until "EOS"
   std::string n_gpu_layers = "auto";
-  int parallel = -1;              // -1 = auto (4 slots)
+  int parallel = -1;  // -1 = auto (4 slots)
   int threads = -1;
   int timeout_s = 600;
   std::vector<std::string> api_keys;

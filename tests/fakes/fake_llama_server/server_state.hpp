@@ -31,8 +31,8 @@ struct server_state {
   knobs knob;
   std::string model_name;  // alias, else the model path: the default "model" of responses
   int n_slots;
-  int n_ctx;               // total context
-  int n_ctx_slot;          // per slot (whole context when parallel is auto: kv_unified)
+  int n_ctx;       // total context
+  int n_ctx_slot;  // per slot (whole context when parallel is auto: kv_unified)
   std::int64_t model_size = 0;
   slot_pool slots;
   server_metrics metrics;

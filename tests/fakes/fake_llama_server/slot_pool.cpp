@@ -8,15 +8,14 @@
 
 namespace studio::fake {
 
-slot_pool::slot_pool(boost::asio::any_io_executor executor, int count,
-                     std::function<void()> on_idle)
+slot_pool::slot_pool(boost::asio::any_io_executor executor, int count, std::function<void()> on_idle)
     : executor_(std::move(executor)),
       slots_(static_cast<std::size_t>(std::max(count, 1))),
       on_idle_(std::move(on_idle)) {}
 
 int slot_pool::busy_count() const {
-  return static_cast<int>(std::count_if(slots_.begin(), slots_.end(),
-                                        [](const slot_state& s) { return s.busy; }));
+  return static_cast<int>(
+      std::count_if(slots_.begin(), slots_.end(), [](const slot_state& s) { return s.busy; }));
 }
 
 boost::asio::awaitable<int> slot_pool::acquire() {

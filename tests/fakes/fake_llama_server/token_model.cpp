@@ -31,8 +31,8 @@ std::string detokenize(const std::vector<int>& tokens) {
 }
 
 std::string generated_piece(int k) {
-  static constexpr std::array<std::string_view, 7> words = {
-      " Hello", " from", " the", " fake", " llama", " server", "."};
+  static constexpr std::array<std::string_view, 7> words = {" Hello", " from",   " the", " fake",
+                                                            " llama", " server", "."};
   if (k == 0) return "Hello";
   return std::string(words[static_cast<std::size_t>(k) % words.size()]);
 }
@@ -71,8 +71,7 @@ std::string render_chat(const json::value& messages) {
     std::string role = "user";
     if (const auto* r = obj->if_contains("role"); r && r->is_string()) role = r->get_string();
     const auto* content = obj->if_contains("content");
-    out += "<|im_start|>" + role + "\n" + (content ? message_content(*content) : "") +
-           "<|im_end|>\n";
+    out += "<|im_start|>" + role + "\n" + (content ? message_content(*content) : "") + "<|im_end|>\n";
   }
   return out + "<|im_start|>assistant\n";
 }

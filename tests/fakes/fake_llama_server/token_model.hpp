@@ -20,7 +20,7 @@ struct model_facts {
   static constexpr int token_unk = 0;
   static constexpr int token_bos = 1;
   static constexpr int token_eos = 2;
-  static constexpr int byte_offset = 3;  // token id = byte + 3
+  static constexpr int byte_offset = 3;      // token id = byte + 3
   static constexpr int default_tokens = 16;  // generated when nothing limits a request
 };
 

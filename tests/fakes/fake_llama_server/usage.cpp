@@ -48,9 +48,7 @@ SIGTERM or SIGINT: exit status 134 at once, as the real build does.
 
 }  // namespace
 
-std::string build_info() {
-  return "b" + std::to_string(build_number) + "-" + std::string(build_commit);
-}
+std::string build_info() { return "b" + std::to_string(build_number) + "-" + std::string(build_commit); }
 
 std::string usage_text() {
   std::string out = "----- common params -----\n\n";

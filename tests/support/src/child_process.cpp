@@ -1,17 +1,17 @@
 // child_process: fork+exec, output capture thread, reaper thread.
 #include "studio/test/child_process.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
-#include <poll.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <system_error>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -189,8 +189,7 @@ void child_process::reap() {
   // Wait without reaping, so that while the mutex is held pid_ still names our
   // (zombie) child and its process group id cannot be reused.
   siginfo_t info{};
-  while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) != 0 &&
-         errno == EINTR) {
+  while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
   }
   std::lock_guard lock(mutex_);
   ::kill(-pid_, SIGKILL);  // the leader is gone: no member of its group may stay behind
@@ -202,11 +201,11 @@ void child_process::reap() {
 }
 
 std::optional<std::string> child_process::wait_for_line(const std::regex& pattern,
-                                                         std::chrono::milliseconds timeout,
-                                                         std::size_t from_line) {
-  return wait_for_line([&](std::string_view line) {
-    return std::regex_search(line.begin(), line.end(), pattern);
-  }, timeout, from_line);
+                                                        std::chrono::milliseconds timeout,
+                                                        std::size_t from_line) {
+  return wait_for_line(
+      [&](std::string_view line) { return std::regex_search(line.begin(), line.end(), pattern); }, timeout,
+      from_line);
 }
 
 std::optional<std::string> child_process::wait_for_line(const line_predicate& matches,

@@ -8,8 +8,7 @@
 
 namespace studio::test {
 
-fake_llama_process::fake_llama_process(fake_llama_config config,
-                                       std::chrono::milliseconds timeout) {
+fake_llama_process::fake_llama_process(fake_llama_config config, std::chrono::milliseconds timeout) {
   model_ = dir_.write_file("model.gguf", "GGUF fake model");
   process_options options;
   options.args = {"-m", model_.string(), "--host", "127.0.0.1", "--port", "0"};

@@ -29,15 +29,13 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
 bhttp::request<bhttp::string_body> make_request(const std::string& host, unsigned short port,
-                                                const std::string& method,
-                                                const std::string& target, const std::string& body,
-                                                const header_list& headers) {
+                                                const std::string& method, const std::string& target,
+                                                const std::string& body, const header_list& headers) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(method);
   req.target(target);
@@ -55,8 +53,7 @@ bhttp::request<bhttp::string_body> make_request(const std::string& host, unsigne
   return req;
 }
 
-asio::awaitable<void> connect(beast::tcp_stream& stream, const std::string& host,
-                              unsigned short port) {
+asio::awaitable<void> connect(beast::tcp_stream& stream, const std::string& host, unsigned short port) {
   tcp::resolver resolver(stream.get_executor());
   auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
   co_await stream.async_connect(endpoints, asio::use_awaitable);
@@ -95,8 +92,8 @@ std::optional<std::string> http_result::header(std::string_view name) const {
 }
 
 http_result request(const std::string& host, unsigned short port, const std::string& method,
-                    const std::string& target, const std::string& body,
-                    const header_list& headers, std::chrono::milliseconds timeout) {
+                    const std::string& target, const std::string& body, const header_list& headers,
+                    std::chrono::milliseconds timeout) {
   http_result result;
   auto req = make_request(host, port, method, target, body, headers);
   run_exchange(method, target, [&](asio::io_context& ioc) -> asio::awaitable<void> {
@@ -117,11 +114,9 @@ http_result request(const std::string& host, unsigned short port, const std::str
   return result;
 }
 
-stream_result request_stream(const std::string& host, unsigned short port,
-                             const std::string& method, const std::string& target,
-                             const std::string& body, const header_list& headers,
-                             const stream_callbacks& callbacks,
-                             std::chrono::milliseconds idle_timeout) {
+stream_result request_stream(const std::string& host, unsigned short port, const std::string& method,
+                             const std::string& target, const std::string& body, const header_list& headers,
+                             const stream_callbacks& callbacks, std::chrono::milliseconds idle_timeout) {
   stream_result result;
   auto req = make_request(host, port, method, target, body, headers);
 
@@ -162,8 +157,8 @@ stream_result request_stream(const std::string& host, unsigned short port,
     std::size_t delivered = 0;
     while (!parser.is_done() && !result.stopped) {
       stream.expires_after(idle_timeout);
-      auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser,
-                                                     asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] =
+          co_await bhttp::async_read_some(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       (void)n;
       if (!chunked && parser.get().body().size() > delivered) {
         deliver(parser.get().body().substr(delivered));

@@ -12,6 +12,7 @@
 // when the thread that forked it ends.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -22,7 +23,6 @@
 #include <regex>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -62,11 +62,9 @@ class child_process {
 
   // The first output line at index >= from_line that matches; nullopt after
   // `timeout`, or once the output has ended without a match.
-  std::optional<std::string> wait_for_line(const std::regex& pattern,
-                                           std::chrono::milliseconds timeout,
+  std::optional<std::string> wait_for_line(const std::regex& pattern, std::chrono::milliseconds timeout,
                                            std::size_t from_line = 0);
-  std::optional<std::string> wait_for_line(const line_predicate& matches,
-                                           std::chrono::milliseconds timeout,
+  std::optional<std::string> wait_for_line(const line_predicate& matches, std::chrono::milliseconds timeout,
                                            std::size_t from_line = 0);
 
   // Waits until the output pipe has closed (all of it has been captured);

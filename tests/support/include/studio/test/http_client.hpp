@@ -27,8 +27,7 @@ struct http_result {
 
 // Sends one request and reads the whole response. `timeout` bounds the whole exchange.
 http_result request(const std::string& host, unsigned short port, const std::string& method,
-                    const std::string& target, const std::string& body = "",
-                    const header_list& headers = {},
+                    const std::string& target, const std::string& body = "", const header_list& headers = {},
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 struct stream_callbacks {
@@ -40,17 +39,16 @@ struct stream_callbacks {
 };
 
 struct stream_result {
-  http_result head;               // status and headers; body holds every piece received
+  http_result head;  // status and headers; body holds every piece received
   std::vector<std::string> pieces;
-  bool complete = false;          // the response ended normally
-  bool stopped = false;           // on_piece returned false and the socket was closed
+  bool complete = false;  // the response ended normally
+  bool stopped = false;   // on_piece returned false and the socket was closed
 };
 
 // Sends one request and reads the response incrementally. `idle_timeout`
 // bounds each single step (connect, write, every read), not the whole stream.
-stream_result request_stream(const std::string& host, unsigned short port,
-                             const std::string& method, const std::string& target,
-                             const std::string& body, const header_list& headers,
+stream_result request_stream(const std::string& host, unsigned short port, const std::string& method,
+                             const std::string& target, const std::string& body, const header_list& headers,
                              const stream_callbacks& callbacks,
                              std::chrono::milliseconds idle_timeout = std::chrono::seconds(10));
 
