@@ -258,9 +258,16 @@ std::optional<exit_status> child_process::terminate(int sig, std::chrono::millis
 }
 
 std::optional<exit_status> child_process::wait_exit(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [this] { return status_.has_value(); });
-  return status_;
+  std::optional<exit_status> status;
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [this] { return status_.has_value(); });
+    status = status_;
+  }
+  // Whatever the child wrote before exiting is captured by the time this returns
+  // (bounded, in case a grandchild still holds the pipe).
+  if (status) wait_output_end(std::chrono::seconds(2));
+  return status;
 }
 
 bool child_process::running() const {

@@ -81,6 +81,7 @@ class child_process {
   // Sends `sig`, then waits for the exit. nullopt if it is still alive after `timeout`.
   std::optional<exit_status> terminate(int sig, std::chrono::milliseconds timeout);
   // Waits for the exit; nullopt after `timeout`.
+  // Also waits (up to 2 s) until its output has been captured.
   std::optional<exit_status> wait_exit(std::chrono::milliseconds timeout);
   bool running() const;
 
