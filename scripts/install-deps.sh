@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs every build and test dependency from Debian 12's packages
 # (the list is scripts/debian-packages.txt). Uses sudo when not root.
+# --build-only: skip what only the tests need (Node.js for the manifest check).
 set -eu
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then
@@ -9,6 +10,11 @@ else
   as_root="sudo"
 fi
 packages=$(grep -v '^#' scripts/debian-packages.txt | tr '\n' ' ')
+# Node.js and npm run the Kubernetes manifest validator in the tests; use the
+# machine's own when it has them, else Debian's.
+if [ "${1:-}" != "--build-only" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
+  packages="$packages nodejs npm"
+fi
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086  # word splitting of $as_root and $packages is intended
 $as_root apt-get update -qq

@@ -27,6 +27,9 @@ inline env_list clean_gateway_env() {
                            "STUDIO_MODELS_DIR", "HF_ENDPOINT", "HF_TOKEN", "STUDIO_CA_BUNDLE", "STUDIO_LOG_LEVEL",
                            "STUDIO_THREADS", "STUDIO_MAX_HEADER_BYTES", "STUDIO_MAX_BODY_BYTES",
                            "STUDIO_HEADER_TIMEOUT_MS", "STUDIO_IDLE_TIMEOUT_MS", "STUDIO_SHUTDOWN_GRACE_MS",
+                           "STUDIO_MAX_DOWNLOADS", "STUDIO_DOWNLOAD_CONNECTIONS", "STUDIO_DOWNLOAD_PARALLEL_MIN_BYTES",
+                           "STUDIO_DOWNLOAD_RATE_LIMIT", "STUDIO_DOWNLOAD_STALL_SECONDS", "STUDIO_DOWNLOAD_RETRY_BASE_MS",
+                           "STUDIO_DOWNLOAD_DISK_RESERVE_BYTES",
                            "STUDIO_CONFIG"}) {
     env.emplace_back(name, "");
   }

@@ -10,9 +10,9 @@ namespace net = boost::asio;
 using boost::beast::http::verb;
 
 void add_system_routes(http::router& routes, services& svc) {
-  // Liveness for probes: 200 while serving, 503 once draining so load balancers stop sending.
-  routes.add(verb::get, "/health", http::access::open, [&svc](http::request_context&) -> net::awaitable<http::response> {
-    if (svc.draining()) co_return http::json_response(503, {{"status", "draining"}});
+  // Liveness: 200 whenever the process answers, whatever models are doing
+  // (readiness, which turns 503 while draining, is /api/v2/health).
+  routes.add(verb::get, "/health", http::access::open, [](http::request_context&) -> net::awaitable<http::response> {
     co_return http::json_response(200, {{"status", "ok"}});
   });
 

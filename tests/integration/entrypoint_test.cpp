@@ -1,0 +1,67 @@
+// scripts/entrypoint.sh (the container's entrypoint) against the built gateway:
+// it prepares STUDIO_DIR, announces the first-run key, and execs the gateway,
+// which then receives SIGTERM directly and exits 0.
+#include "gateway_process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <csignal>
+
+using namespace studio::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A loopback port that was free a moment ago (the entrypoint needs a fixed port).
+unsigned short free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+}  // namespace
+
+TEST_SUITE("entrypoint") {
+
+TEST_CASE("entrypoint prepares STUDIO_DIR and execs the gateway") {
+  temp_dir dir;
+  auto studio = dir.path() / "studio";
+  auto port = free_port();
+  env_list env = clean_gateway_env();
+  env.insert(env.end(), {{"STUDIO_DIR", studio.string()},
+                         {"STUDIO_PORT", std::to_string(port)},
+                         {"STUDIO_HOST", "127.0.0.1"},
+                         {"STUDIO_GATEWAY_BIN", bin_path("studio-gateway").string()},
+                         {"LLAMA_SERVER_BIN", bin_path("fake-llama-server").string()},
+                         {"STUDIO_PRELOAD", ""},
+                         {"STUDIO_AUTOSTART_MODEL", ""}});
+  child_process p("/bin/sh", process_options{{std::string(STUDIO_SOURCE_DIR) + "/scripts/entrypoint.sh"}, env, {}});
+  REQUIRE_MESSAGE(p.wait_for_line(std::regex("listening on http://127.0.0.1:" + std::to_string(port)), 15s),
+                  p.output());
+  CHECK(p.output().find("first run: no STUDIO_API_KEY set") != std::string::npos);
+  struct stat st {};
+  REQUIRE(::stat((studio / "secrets").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  CHECK(std::filesystem::is_directory(studio / "logs"));
+  CHECK(request("127.0.0.1", port, "GET", "/api/v2/health").status == 200);
+  auto status = p.terminate(SIGTERM, 10s);
+  REQUIRE(status.has_value());
+  CHECK(status->exited_with(0));  // the shell exec'd: the gateway itself got SIGTERM
+  CHECK(p.output().find("shutdown complete") != std::string::npos);
+}
+
+TEST_CASE("entrypoint refuses an unwritable STUDIO_DIR with a clear message") {
+  env_list env = clean_gateway_env();
+  env.insert(env.end(), {{"STUDIO_DIR", "/proc/studio-cannot-exist"},
+                         {"STUDIO_GATEWAY_BIN", bin_path("studio-gateway").string()}});
+  child_process p("/bin/sh", process_options{{std::string(STUDIO_SOURCE_DIR) + "/scripts/entrypoint.sh"}, env, {}});
+  auto status = p.wait_exit(10s);
+  REQUIRE(status.has_value());
+  CHECK(status->exited_with(1));
+  CHECK(p.output().find("cannot create /proc/studio-cannot-exist") != std::string::npos);
+}
+
+}  // TEST_SUITE
