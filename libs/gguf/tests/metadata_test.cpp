@@ -47,7 +47,7 @@ TEST_CASE("v2 files and architecture keys before general.architecture") {
   gguf_writer w(2);
   w.counts(0, 3).kv_u64("qwen2.context_length", 32768).kv_u32("llama.context_length", 1).kv_string(
       "general.architecture", "qwen2");
-  const auto& md = ok(parse(w.bytes()));
+  const metadata md = ok(parse(w.bytes()));
   CHECK(md.version == 2);
   CHECK(md.context_length == 32768u);
   CHECK_FALSE(md.parameter_count.has_value());
