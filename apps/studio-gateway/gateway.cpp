@@ -1,14 +1,21 @@
 // run_gateway: the one io_context, the HTTP server, signals and shutdown.
 #include "gateway.hpp"
 
+#include "studio/api/model_downloads.hpp"
 #include "studio/api/routes.hpp"
+#include "studio/catalog/catalog_store.hpp"
 #include "studio/core/secrets.hpp"
+#include "studio/download/download_queue.hpp"
 #include "studio/http/dispatch.hpp"
 #include "studio/http/server.hpp"
+#include "studio/proxy/proxy.hpp"
+#include "studio/sysinfo/system_sampler.hpp"
+#include "studio/supervisor/gateway_supervision.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -60,6 +67,13 @@ http::server_limits limits_from(const gateway_config& config) {
   return limits;
 }
 
+// Shutdown: in-flight requests first, then every llama-server child (SIGTERM -> grace -> SIGKILL).
+net::awaitable<void> drain(http::server& server, supervisor::instance_registry& instances,
+                           std::chrono::milliseconds grace) {
+  co_await server.shutdown(grace);
+  co_await instances.shutdown_all();
+}
+
 }  // namespace
 
 int run_gateway(const gateway_config& config) {
@@ -72,6 +86,22 @@ int run_gateway(const gateway_config& config) {
   net::io_context ioc(static_cast<int>(config.threads));
   http::authenticator auth(*keys, config.inference_keys);
   api::services services{config};
+  supervisor::gateway_supervision supervision(ioc.get_executor(), config);
+  services.instances = &supervision.instances;
+  services.llm_config = &supervision.llm_config;
+  proxy::proxy_client upstream_proxy;
+  services.proxy = &upstream_proxy;
+  services.last_error = supervision.config_warning;
+  catalog::catalog_store catalog(config.catalog, config.studio_dir);
+  download::download_queue downloads(ioc.get_executor(), api::download_options(config));
+  services.catalog = &catalog;
+  services.downloads = &downloads;
+  sysinfo::system_sampler system(ioc.get_executor());
+  system.start();
+  services.system = &system;
+  net::thread_pool file_pool(2);  // blocking file work (GGUF headers)
+  services.file_work = file_pool.get_executor();
+  api::restore_downloads(services);
   http::router routes;
   api::add_all_routes(routes, services);
   http::server server(ioc.get_executor(), limits_from(config),
@@ -102,7 +132,7 @@ int run_gateway(const gateway_config& config) {
         }
         stopping = true;
         spdlog::info("signal {}: draining (grace {} ms)", signo, config.shutdown_grace.count());
-        net::co_spawn(ioc, server.shutdown(config.shutdown_grace), [&](std::exception_ptr) {
+        net::co_spawn(ioc, drain(server, supervision.instances, config.shutdown_grace), [&](std::exception_ptr) {
           spdlog::info("shutdown complete");
           ioc.stop();
         });

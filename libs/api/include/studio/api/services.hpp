@@ -3,11 +3,36 @@
 #pragma once
 
 #include "studio/core/config.hpp"
+#include "studio/gguf/metadata_cache.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
+
+namespace studio::catalog {
+class catalog_store;
+}  // namespace studio::catalog
+
+namespace studio::download {
+class download_queue;
+}  // namespace studio::download
+
+namespace studio::proxy {
+class proxy_client;
+}  // namespace studio::proxy
+
+namespace studio::supervisor {
+class instance_registry;
+class llm_config_store;
+}  // namespace studio::supervisor
+
+namespace studio::sysinfo {
+class system_sampler;
+}  // namespace studio::sysinfo
 
 namespace studio::api {
 
@@ -17,6 +42,16 @@ struct services {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::function<bool()> draining = [] { return false; };  // true once shutdown began
   std::optional<std::string> last_error;                  // the latest serious error, if any
+  supervisor::instance_registry* instances = nullptr;  // supervised llama-servers ("admin" and named ones)
+  proxy::proxy_client* proxy = nullptr;                // forwards requests to running instances
+  supervisor::llm_config_store* llm_config = nullptr;  // saved admin options ($STUDIO_DIR/llm/config.json)
+  catalog::catalog_store* catalog = nullptr;           // the model catalog in force
+  download::download_queue* downloads = nullptr;       // the model download queue
+  sysinfo::system_sampler* system = nullptr;           // CPU/memory/GPU sampler (/api/v2/metrics)
+  gguf::metadata_cache model_metadata;                 // GGUF headers by (path, size, mtime)
+  boost::asio::any_io_executor file_work;              // small thread pool for blocking file work; empty: inline
+  // Whether a running llama-server uses a model file (DELETE of the file answers 409).
+  std::function<bool(const std::filesystem::path&)> file_in_use = [](const std::filesystem::path&) { return false; };
 };
 
 }  // namespace studio::api

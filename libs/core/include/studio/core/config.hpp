@@ -47,6 +47,13 @@ struct gateway_config {
   std::chrono::milliseconds header_timeout{10000};     // time to receive a request's header
   std::chrono::milliseconds idle_timeout{75000};       // keep-alive idle time between requests
   std::chrono::milliseconds shutdown_grace{10000};     // in-flight time allowed after SIGTERM
+  unsigned max_downloads = 2;                          // model downloads running at once
+  unsigned download_connections = 4;                   // parallel Range connections per large file
+  std::uint64_t download_parallel_min_bytes = 67108864;  // files this large use parallel connections
+  std::uint64_t download_rate_limit = 0;               // bytes/s per connection; 0 = unlimited
+  unsigned download_stall_seconds = 30;                // below 1 KiB/s this long counts as a stall
+  std::chrono::milliseconds download_retry_base{1000};  // first retry delay (doubles, max 60 s)
+  std::uint64_t download_disk_reserve_bytes = 536870912;  // free space a download must leave
   std::optional<std::filesystem::path> config_file;    // the config file that was loaded, if any
 
   friend bool operator==(const gateway_config&, const gateway_config&) = default;

@@ -1,0 +1,139 @@
+// The proxied endpoints (issue 5): POST /api/admin/llm/chat (seed 000),
+// POST /v1/{chat/completions,completions,embeddings,rerank,
+// reranking} routed by the body's "model" (seed 001), and the raw instance
+// proxy GET|POST /api/v1/instances/{name}/proxy/{*rest}. All of them find a
+// running instance in svc.instances and hand the request to svc.proxy.
+#include "studio/api/routes.hpp"
+
+#include "studio/http/error_shape.hpp"
+#include "studio/proxy/chat_defaults.hpp"
+#include "studio/proxy/proxy.hpp"
+#include "studio/supervisor/instance_registry.hpp"
+#include "studio/supervisor/llm_config_store.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+// g++ 12 reports -Wmismatched-new-delete for these coroutines' frames (Asio's frame
+// allocator's own operator new/delete pair) after inlining: a false positive.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace studio::api {
+namespace net = boost::asio;
+namespace json = boost::json;
+using boost::beast::http::verb;
+
+namespace {
+
+constexpr std::string_view admin_name = "admin";
+
+// The upstream of a running instance, or the error response for ctx.
+struct target_or_error {
+  proxy::upstream up;
+  std::optional<http::response> error;
+};
+
+net::awaitable<target_or_error> running_upstream(http::request_context& ctx,
+                                                 supervisor::llama_instance& inst) {
+  auto st = co_await inst.status();
+  if (st.state != supervisor::instance_state::running) {
+    co_return target_or_error{{},
+                              http::error_response(ctx.path(), 503,
+                                                   "instance '" + inst.name() + "' is not running (" +
+                                                       std::string(supervisor::to_string(st.state)) + ")")};
+  }
+  std::string key = co_await inst.internal_api_key();
+  co_return target_or_error{{"127.0.0.1", st.port ? st.port : inst.port(), std::move(key)}, std::nullopt};
+}
+
+std::optional<json::object> parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+// The instance that answers to `model`: one of that name, or the admin
+// instance when `model` is its active model file.
+net::awaitable<supervisor::llama_instance*> instance_for_model(supervisor::instance_registry& reg,
+                                                               std::string_view model) {
+  if (auto* inst = reg.find(model)) co_return inst;
+  if (auto* admin = reg.find(admin_name)) {
+    auto st = co_await admin->status();
+    if (st.model && *st.model == model) co_return admin;
+  }
+  co_return nullptr;
+}
+
+void add_chat(http::router& routes, services& svc) {
+  routes.add(verb::post, "/api/admin/llm/chat", http::access::inference,
+             [&svc](http::request_context& ctx) -> net::awaitable<http::response> {
+               auto body = parse_object(ctx.req().body());
+               if (!body) co_return http::error_response(ctx.path(), 400, "invalid JSON body");
+               auto* messages = body->if_contains("messages");
+               if (messages == nullptr || !messages->is_array()) {
+                 co_return http::error_response(ctx.path(), 400, "missing 'messages' array");
+               }
+               auto* inst = svc.instances ? svc.instances->find(admin_name) : nullptr;
+               if (inst == nullptr || svc.proxy == nullptr) {
+                 co_return http::error_response(ctx.path(), 503, "LLM server is not running");
+               }
+               auto target = co_await running_upstream(ctx, *inst);
+               if (target.error) co_return *target.error;
+               // Saved config fills the sampling options the request leaves out.
+               if (svc.llm_config) proxy::fill_sampling_defaults(*body, svc.llm_config->config());
+               co_return co_await svc.proxy->forward(ctx, target.up, "/v1/chat/completions",
+                                                     json::serialize(*body));
+             });
+}
+
+void add_openai(http::router& routes, services& svc) {
+  for (const char* path :
+       {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/rerank", "/v1/reranking"}) {
+    routes.add(verb::post, path, http::access::inference,
+               [&svc](http::request_context& ctx) -> net::awaitable<http::response> {
+                 auto body = parse_object(ctx.req().body());
+                 if (!body) co_return http::error_response(ctx.path(), 400, "invalid JSON body");
+                 auto* model = body->if_contains("model");
+                 if (model == nullptr || !model->is_string() || model->as_string().empty()) {
+                   co_return http::error_response(ctx.path(), 400, "missing 'model'");
+                 }
+                 const std::string name(model->as_string());
+                 supervisor::llama_instance* inst = nullptr;
+                 if (svc.instances) inst = co_await instance_for_model(*svc.instances, name);
+                 if (inst == nullptr)
+                   co_return http::error_response(ctx.path(), 404, "model '" + name + "' not found");
+                 if (svc.proxy == nullptr)
+                   co_return http::error_response(ctx.path(), 503, "proxy unavailable");
+                 auto target = co_await running_upstream(ctx, *inst);
+                 if (target.error) co_return *target.error;
+                 co_return co_await svc.proxy->forward(ctx, target.up, ctx.req().target());
+               });
+  }
+}
+
+void add_raw(http::router& routes, services& svc) {
+  auto handler = [&svc](http::request_context& ctx) -> net::awaitable<http::response> {
+    const std::string name = ctx.param("name").value_or("");
+    auto* inst = svc.instances ? svc.instances->find(name) : nullptr;
+    if (inst == nullptr) co_return http::error_response(ctx.path(), 404, "instance '" + name + "' not found");
+    if (svc.proxy == nullptr) co_return http::error_response(ctx.path(), 503, "proxy unavailable");
+    auto target = co_await running_upstream(ctx, *inst);
+    if (target.error) co_return *target.error;
+    std::string path = "/" + ctx.param("rest").value_or("");
+    if (!ctx.query().empty()) path += "?" + ctx.query();
+    co_return co_await svc.proxy->forward(ctx, target.up, path);
+  };
+  routes.add(verb::get, "/api/v1/instances/{name}/proxy/{*rest}", http::access::management, handler);
+  routes.add(verb::post, "/api/v1/instances/{name}/proxy/{*rest}", http::access::management, handler);
+}
+
+}  // namespace
+
+void add_proxy_routes(http::router& routes, services& svc) {
+  add_chat(routes, svc);
+  add_openai(routes, svc);
+  add_raw(routes, svc);
+}
+
+}  // namespace studio::api

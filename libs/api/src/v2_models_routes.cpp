@@ -1,0 +1,87 @@
+// GET /api/v2/models and GET /api/v2/models/{model_id} (seed 003). GGUF headers
+// are read on the file-work pool (cached by size and mtime), never on the I/O thread.
+#include "studio/api/routes.hpp"
+#include "studio/api/time_format.hpp"
+#include "studio/api/v2_models.hpp"
+#include "studio/http/error_shape.hpp"
+#include "studio/supervisor/instance_registry.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace studio::api {
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+using boost::beast::http::verb;
+
+namespace {
+
+// Runs blocking file work on svc.file_work when there is one, else inline.
+template <class Fn>
+net::awaitable<boost::json::value> on_file_pool(services& svc, Fn fn) {
+  if (!svc.file_work) co_return fn();
+  auto result = co_await net::co_spawn(
+      svc.file_work, [fn]() -> net::awaitable<boost::json::value> { co_return fn(); }, net::use_awaitable);
+  co_return result;
+}
+
+struct load_state {
+  std::string status;  // "loaded" or "loading"
+  std::string load_time;
+};
+
+// Models served by a running (or starting) instance, keyed by model file name.
+net::awaitable<std::map<std::string, load_state>> loaded_models(services& svc) {
+  std::map<std::string, load_state> out;
+  if (svc.instances == nullptr) co_return out;
+  for (const auto& name : svc.instances->names()) {
+    auto* inst = svc.instances->find(name);
+    if (inst == nullptr) continue;
+    auto st = co_await inst->status();
+    if (!st.model) continue;
+    if (st.state != supervisor::instance_state::running && st.state != supervisor::instance_state::starting) continue;
+    auto since = std::chrono::system_clock::now() -
+                 std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(st.uptime_seconds));
+    out[*st.model] = {st.state == supervisor::instance_state::running ? "loaded" : "loading", iso8601_utc(since)};
+  }
+  co_return out;
+}
+
+}  // namespace
+
+void add_v2_models_routes(http::router& routes, services& svc) {
+  routes.add(verb::get, "/api/v2/models", http::access::management,
+             [&svc](http::request_context&) -> net::awaitable<http::response> {
+               auto available = co_await on_file_pool(svc, [&svc] {
+                 return boost::json::value(list_available_models(svc.config.models_dir, svc.model_metadata));
+               });
+               auto loaded = co_await loaded_models(svc);
+               boost::json::object loaded_json;
+               for (const auto& [id, st] : loaded) loaded_json[id] = {{"status", st.status}, {"load_time", st.load_time}};
+               co_return http::json_response(200, {{"available_models", std::move(available)}, {"loaded_models", std::move(loaded_json)}});
+             });
+
+  routes.add(verb::get, "/api/v2/models/{model_id}", http::access::management,
+             [&svc](http::request_context& ctx) -> net::awaitable<http::response> {
+               auto id = *ctx.param("model_id");
+               if (!valid_model_id(id)) co_return http::error_response(ctx.path(), 400, "invalid model id: " + id);
+               auto file = svc.config.models_dir / id;
+               std::error_code ec;
+               if (file.extension() != ".gguf" || !fs::is_regular_file(file, ec)) {
+                 co_return http::error_response(ctx.path(), 404, "model not found: " + id);
+               }
+               auto model = co_await on_file_pool(svc, [&svc, file] {
+                 return boost::json::value(available_model_json(svc.config.models_dir, file, svc.model_metadata));
+               });
+               auto loaded = co_await loaded_models(svc);
+               auto& body = model.as_object();
+               auto it = loaded.find(id);
+               body["status"] = it == loaded.end() ? "not_loaded" : it->second.status;
+               boost::json::object performance{{"load_time", nullptr}};
+               if (it != loaded.end()) performance["load_time"] = it->second.load_time;
+               body["performance"] = std::move(performance);
+               co_return http::json_response(200, body);
+             });
+}
+
+}  // namespace studio::api

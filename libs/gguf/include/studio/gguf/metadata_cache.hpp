@@ -1,0 +1,35 @@
+// Parsed GGUF metadata cached by (path, size, mtime): a warm listing touches
+// no file contents, only stat. Thread-safe (parsing may run on a thread pool).
+#pragma once
+
+#include "studio/gguf/metadata.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <vector>
+
+namespace studio::gguf {
+
+class metadata_cache {
+ public:
+  // The metadata of `path`, parsed only when size or mtime changed since last time.
+  read_result get(const std::filesystem::path& path, std::uint64_t size,
+                  std::filesystem::file_time_type mtime);
+  std::size_t parses() const;  // how many files were actually read (for tests/benchmarks)
+  // Drops entries whose files are not in `keep` (bounded memory as files come and go).
+  void retain_only(const std::vector<std::filesystem::path>& keep);
+
+ private:
+  struct entry {
+    std::uint64_t size;
+    std::filesystem::file_time_type mtime;
+    read_result result;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::filesystem::path, entry> entries_;
+  std::size_t parses_ = 0;
+};
+
+}  // namespace studio::gguf

@@ -1,0 +1,39 @@
+// Pure rules for what crosses the proxy: which headers go upstream and back,
+// and the upstream request built from a client request.
+#pragma once
+
+#include "studio/http/request_context.hpp"
+#include "studio/http/response.hpp"
+#include "studio/proxy/upstream.hpp"
+
+#include <boost/beast/http/fields.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace studio::proxy {
+
+// Hop-by-hop headers (RFC 9110 7.6.1 plus the classic list), case-insensitive.
+bool is_hop_by_hop(std::string_view name);
+
+// May a client request header go upstream? Not hop-by-hop, not one named in the
+// client's Connection header (`connection_tokens`, comma-separated), not Host,
+// Content-Length or Expect (the proxy sets its own), and never the client's
+// credentials (Authorization, X-API-Key).
+bool forward_request_header(std::string_view name, std::string_view connection_tokens);
+
+// May an upstream response header go back to the client? Not hop-by-hop, not
+// Content-Length/Content-Type/Server (the gateway's session sets those).
+bool forward_response_header(std::string_view name, std::string_view connection_tokens);
+
+// The request sent upstream: the client's method, `target`, filtered headers,
+// Host and Authorization for `up`, keep-alive, and `body_override` or the
+// client's body (Content-Length set to match).
+http::request build_upstream_request(const http::request& client, const upstream& up, std::string_view target,
+                                     const std::optional<std::string>& body_override);
+
+// The headers of an upstream response that the client gets.
+http::header_list client_response_headers(const boost::beast::http::fields& upstream_head);
+
+}  // namespace studio::proxy

@@ -1,0 +1,54 @@
+// The proxy's vocabulary: where an upstream is, the client's knobs, and the
+// per-request counters a forward call fills.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace studio::proxy {
+
+// One llama-server (or any HTTP/1.1 server): host, port, and the key sent to it
+// as "Authorization: Bearer <key>" (empty: no Authorization header).
+struct upstream {
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;
+  std::string bearer_key;
+};
+
+// When a pooled keep-alive connection may be reused. The defaults stay below a
+// real llama-server's limits (it closes after 100 requests or 5 s idle).
+struct pool_limits {
+  std::chrono::milliseconds max_idle{4'000};  // idle longer than this: discarded
+  unsigned max_requests = 90;                 // requests served; at this count: discarded
+  std::size_t max_idle_per_upstream = 16;     // idle connections kept per upstream
+};
+
+struct proxy_options {
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds write_timeout{60'000};  // sending the request upstream
+  // Longest silence while waiting for the response head or for the next piece
+  // of a body (an idle timeout, never a total one). A non-streamed generation
+  // sends nothing until it is done, so this is generous by default.
+  std::chrono::milliseconds idle_timeout{600'000};
+  std::uint64_t max_response_bytes = 256ull * 1024 * 1024;  // non-streamed bodies
+  std::size_t relay_buffer_bytes = 16 * 1024;               // per stream, fixed
+  pool_limits pool;
+};
+
+// What happened to one forwarded request (for metrics and logs).
+struct relay_stats {
+  unsigned status = 0;    // upstream status, or the status the proxy answered with
+  bool streamed = false;  // relayed piece by piece (SSE or chunked)
+  bool reused_connection = false;
+  bool retried = false;                     // a reused connection failed early; sent again on a fresh one
+  bool client_gone = false;                 // the client disconnected mid-stream; upstream was closed
+  bool upstream_failed = false;             // refused, reset, timed out or malformed
+  std::uint64_t bytes = 0;                  // body bytes relayed to the client
+  std::uint64_t sse_events = 0;             // complete SSE events relayed (about one per token)
+  std::chrono::microseconds first_byte{0};  // forward() start to first body byte sent
+  std::chrono::microseconds duration{0};    // forward() start to its end
+};
+
+}  // namespace studio::proxy

@@ -1,0 +1,80 @@
+// Header rules and the upstream request built from a client request.
+#include "studio/proxy/forwarding.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace studio::proxy {
+namespace bhttp = boost::beast::http;
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) { return boost::beast::iequals(a, b); }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Is `name` one of the comma-separated tokens of a Connection header?
+bool named_in_connection(std::string_view name, std::string_view tokens) {
+  while (!tokens.empty()) {
+    auto comma = tokens.find(',');
+    if (iequals(trim(tokens.substr(0, comma)), name)) return true;
+    if (comma == std::string_view::npos) break;
+    tokens.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return iequals(n, name); });
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name) {
+  return one_of(name, {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+                       "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade"});
+}
+
+bool forward_request_header(std::string_view name, std::string_view connection_tokens) {
+  if (is_hop_by_hop(name) || named_in_connection(name, connection_tokens)) return false;
+  return !one_of(name, {"host", "content-length", "expect", "authorization", "x-api-key"});
+}
+
+bool forward_response_header(std::string_view name, std::string_view connection_tokens) {
+  if (is_hop_by_hop(name) || named_in_connection(name, connection_tokens)) return false;
+  return !one_of(name, {"content-length", "content-type", "server"});
+}
+
+http::request build_upstream_request(const http::request& client, const upstream& up, std::string_view target,
+                                     const std::optional<std::string>& body_override) {
+  http::request out{client.method(), target, 11};
+  const std::string_view tokens = client[bhttp::field::connection];
+  for (const auto& field : client) {
+    if (forward_request_header(field.name_string(), tokens)) out.insert(field.name_string(), field.value());
+  }
+  out.set(bhttp::field::host, up.host + ":" + std::to_string(up.port));
+  if (!up.bearer_key.empty()) out.set(bhttp::field::authorization, "Bearer " + up.bearer_key);
+  out.body() = body_override ? *body_override : client.body();
+  out.keep_alive(true);
+  out.prepare_payload();
+  return out;
+}
+
+http::header_list client_response_headers(const boost::beast::http::fields& upstream_head) {
+  http::header_list out;
+  const std::string_view tokens = upstream_head[bhttp::field::connection];
+  for (const auto& field : upstream_head) {
+    if (forward_response_header(field.name_string(), tokens)) {
+      out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+  }
+  return out;
+}
+
+}  // namespace studio::proxy

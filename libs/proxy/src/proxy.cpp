@@ -1,0 +1,207 @@
+// forward(): connect or reuse, send, read the head, then pass a complete body
+// through or relay a streamed one piece by piece.
+#include "studio/proxy/proxy.hpp"
+
+#include "studio/http/error_shape.hpp"
+#include "studio/proxy/forwarding.hpp"
+#include "studio/proxy/sse.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <vector>
+
+// g++ 12 reports -Wmismatched-new-delete for these coroutines' frames (Asio's frame
+// allocator's own operator new/delete pair) after inlining: a false positive.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace studio::proxy {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using boost::system::error_code;
+using net::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+using head_parser = bhttp::response_parser<bhttp::buffer_body>;
+
+std::string pool_key(const upstream& up) { return up.host + ":" + std::to_string(up.port); }
+
+std::chrono::microseconds since(pool_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(pool_clock::now() - t);
+}
+
+// Closes at once with a reset, so the upstream sees the cancel on its next write.
+void abort_connection(connection_ptr& c) {
+  if (!c) return;
+  error_code ignored;
+  auto& socket = c->stream.socket();
+  socket.set_option(net::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
+  c.reset();
+}
+
+net::awaitable<std::pair<error_code, connection_ptr>> connect(const upstream& up, const proxy_options& opt) {
+  auto ex = co_await net::this_coro::executor;
+  auto c = std::make_unique<upstream_connection>(ex, pool_key(up));
+  tcp::resolver resolver(ex);
+  auto [rec, endpoints] = co_await resolver.async_resolve(up.host, std::to_string(up.port), use_tuple);
+  if (rec) co_return std::pair{rec, nullptr};
+  c->stream.expires_after(opt.connect_timeout);
+  auto [cec, ep] = co_await c->stream.async_connect(endpoints, use_tuple);
+  if (cec) co_return std::pair{cec, nullptr};
+  error_code ignored;
+  c->stream.socket().set_option(tcp::no_delay(true), ignored);
+  co_return std::pair{error_code{}, std::move(c)};
+}
+
+std::string describe(const error_code& ec, const upstream& up) {
+  if (ec == beast::error::timeout) return "upstream " + pool_key(up) + " timed out";
+  return "upstream " + pool_key(up) + ": " + ec.message();
+}
+
+}  // namespace
+
+proxy_client::proxy_client(proxy_options options) : options_(options), pool_(options.pool) {}
+
+std::size_t proxy_client::idle_connections(const upstream& up) const {
+  return pool_.idle_count(pool_key(up));
+}
+
+net::awaitable<http::response> proxy_client::forward(http::request_context& ctx, const upstream& up,
+                                                     std::string_view target,
+                                                     std::optional<std::string> body_override,
+                                                     relay_stats* stats) {
+  relay_stats local;
+  relay_stats& st = stats ? *stats : local;
+  st = relay_stats{};
+  const auto started = pool_clock::now();
+  const auto fail = [&](unsigned status, const std::string& message) {
+    st.status = status;
+    st.upstream_failed = true;
+    st.duration = since(started);
+    spdlog::warn("proxy {} {}: {}", ctx.req().method_string(), ctx.path(), message);
+    return http::error_response(ctx.path(), status, message);
+  };
+
+  const http::request req = build_upstream_request(ctx.req(), up, target, body_override);
+  connection_ptr conn;
+  std::optional<head_parser> parser;
+  for (int attempt = 0;; ++attempt) {
+    conn = pool_.take(pool_key(up), pool_clock::now());
+    const bool reused = conn != nullptr;
+    st.reused_connection = reused;
+    if (!conn) {
+      auto [ec, fresh] = co_await connect(up, options_);
+      if (ec) co_return fail(ec == net::error::connection_refused ? 503 : 502, describe(ec, up));
+      conn = std::move(fresh);
+    }
+    ++conn->requests;
+    conn->stream.expires_after(options_.write_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(conn->stream, req, use_tuple);
+    error_code ec = wec;
+    parser.emplace();
+    parser->body_limit(boost::none);
+    if (req.method() == bhttp::verb::head) parser->skip(true);
+    if (!ec) {
+      conn->stream.expires_after(options_.idle_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(conn->stream, conn->buffer, *parser, use_tuple);
+      ec = hec;
+    }
+    if (!ec) break;
+    const bool seen = parser->got_some() || conn->buffer.size() > 0;
+    abort_connection(conn);
+    if (!retry_on_fresh_connection(reused, seen, attempt, ec)) co_return fail(502, describe(ec, up));
+    st.retried = true;
+  }
+
+  auto& head = parser->get();
+  st.status = head.result_int();
+  std::string content_type(head[bhttp::field::content_type]);
+  if (content_type.empty()) content_type = "application/octet-stream";
+  const bool sse = content_type.starts_with("text/event-stream");
+  const http::header_list headers = client_response_headers(head.base());
+
+  if (!sse && !head.chunked()) {
+    bhttp::response_parser<bhttp::string_body> full{std::move(*parser)};
+    full.body_limit(options_.max_response_bytes);
+    conn->stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read(conn->stream, conn->buffer, full, use_tuple);
+    if (ec) {
+      abort_connection(conn);
+      co_return fail(502, describe(ec, up));
+    }
+    if (keep_after_response(full.is_done(), full.keep_alive(), conn->requests, pool_.limits())) {
+      pool_.give_back(std::move(conn), pool_clock::now());
+    }
+    auto res = full.release();
+    st.bytes = res.body().size();
+    st.first_byte = st.duration = since(started);
+    co_return http::response{res.result_int(), content_type, std::move(res.body()), headers};
+  }
+
+  // Streamed: relay each piece as it arrives, one fixed buffer, each client
+  // write awaited before the next upstream read.
+  st.streamed = true;
+  const bool started_ok = co_await ctx.start_stream(st.status, content_type, headers);
+  if (!started_ok) {
+    st.client_gone = true;
+    abort_connection(conn);
+    st.duration = since(started);
+    co_return http::response{};
+  }
+  std::vector<char> buffer(options_.relay_buffer_bytes);
+  sse_event_counter events;
+  std::string failure;
+  while (!parser->is_done()) {
+    head.body().data = buffer.data();
+    head.body().size = buffer.size();
+    conn->stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read_some(conn->stream, conn->buffer, *parser, use_tuple);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    const std::size_t got = buffer.size() - head.body().size;
+    if (got > 0) {
+      const std::string_view piece(buffer.data(), got);
+      if (st.bytes == 0) st.first_byte = since(started);
+      st.bytes += got;
+      events.feed(piece);
+      const bool sent = co_await ctx.write(piece);
+      if (!sent) {
+        st.client_gone = true;
+        abort_connection(conn);
+        break;
+      }
+    }
+    if (ec) {
+      failure = ec == beast::error::timeout
+                    ? "upstream " + pool_key(up) + " stopped sending (idle timeout)"
+                    : "upstream " + pool_key(up) + " failed mid-stream: " + ec.message();
+      break;
+    }
+  }
+  st.sse_events = events.events();
+  if (!failure.empty()) {
+    st.upstream_failed = true;
+    abort_connection(conn);
+    spdlog::warn("proxy {} {}: {}", ctx.req().method_string(), ctx.path(), failure);
+    if (sse) co_await ctx.write(sse_error_event(502, failure));
+  } else if (conn &&
+             keep_after_response(parser->is_done(), parser->keep_alive(), conn->requests, pool_.limits())) {
+    pool_.give_back(std::move(conn), pool_clock::now());
+  }
+  st.duration = since(started);
+  co_return http::response{};
+}
+
+}  // namespace studio::proxy

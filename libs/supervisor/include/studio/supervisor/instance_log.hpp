@@ -1,0 +1,54 @@
+// An instance's output: a bounded ring of its latest lines (pure) and the
+// append-only log file $STUDIO_DIR/logs/<instance>.log with size rotation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace studio::supervisor {
+
+// Splits a byte stream into lines and keeps the last `capacity` of them.
+// A line longer than max_line is cut there (the rest starts a new line).
+class line_ring {
+ public:
+  explicit line_ring(std::size_t capacity = 500, std::size_t max_line = 8192)
+      : capacity_(capacity), max_line_(max_line) {}
+
+  void push(std::string line);
+  // The last n lines, oldest first.
+  std::vector<std::string> tail(std::size_t n) const;
+  std::size_t size() const { return lines_.size(); }
+  std::size_t max_line() const { return max_line_; }
+
+ private:
+  std::size_t capacity_;
+  std::size_t max_line_;
+  std::deque<std::string> lines_;
+};
+
+// Appends lines to `path`; when the file would pass max_bytes it is renamed to
+// `<path>.1` (replacing an older one) and a new file is started. Failures to
+// write are remembered in error() and never thrown: logging must not stop a child.
+class rotating_log {
+ public:
+  rotating_log(std::filesystem::path path, std::uint64_t max_bytes);
+  void write_line(std::string_view line);
+  const std::string& error() const { return error_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void open();
+  std::filesystem::path path_;
+  std::uint64_t max_bytes_;
+  std::uint64_t size_ = 0;
+  std::ofstream out_;
+  std::string error_;
+};
+
+}  // namespace studio::supervisor

@@ -1,0 +1,40 @@
+// The named llama-server instances of the gateway ("admin" for
+// /api/admin/llm, later the llamactl instances). Owned by main; the proxy finds
+// an instance here for its port and internal key.
+//
+// Instances are added at start-up or from handlers on the one io_context;
+// add/find are not thread-safe against each other with --threads > 1 (the
+// llamactl issue adds a strand when it adds instances at run time).
+#pragma once
+
+#include "studio/supervisor/llama_instance.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace studio::supervisor {
+
+class instance_registry {
+ public:
+  explicit instance_registry(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  // Creates an instance; throws std::invalid_argument when the name is taken.
+  llama_instance& add(instance_settings settings);
+  // nullptr when there is no such instance.
+  llama_instance* find(std::string_view name);
+  std::vector<std::string> names() const;
+  // Stops every child (SIGTERM -> grace -> SIGKILL, all at once) and refuses new starts.
+  boost::asio::awaitable<void> shutdown_all();
+
+ private:
+  boost::asio::any_io_executor executor_;
+  std::map<std::string, std::unique_ptr<llama_instance>, std::less<>> instances_;
+};
+
+}  // namespace studio::supervisor

@@ -1,0 +1,135 @@
+// One named llama-server instance: the thin async driver around the pure
+// lifecycle machine. Launches the child with Boost.Process v2 (own process
+// group, PR_SET_PDEATHSIG), reads its output into a line ring and a rotating
+// log file, polls /health until ready, stops it SIGTERM -> grace -> SIGKILL,
+// and restarts it with backoff after crashes when asked to.
+//
+// Threading: everything runs on the instance's own strand; the public
+// coroutines may be awaited from any executor of the same io_context.
+// Start/stop calls are serialised (op_lock): no double launch, no lost stop.
+// The child is reaped in exactly one place (watch_exit).
+#pragma once
+
+#include "studio/supervisor/http_probe.hpp"
+#include "studio/supervisor/instance_log.hpp"
+#include "studio/supervisor/lifecycle.hpp"
+#include "studio/supervisor/op_lock.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json/object.hpp>
+
+#include <sys/types.h>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace studio::supervisor {
+
+struct instance_settings {
+  std::string name;                     // names the log file and the pidfile
+  std::filesystem::path binary;         // llama-server executable
+  unsigned short port = 8080;           // the child listens on 127.0.0.1:port
+  std::filesystem::path studio_dir;     // logs/<name>.log and run/<name>.pid below it
+  millis stop_grace{10000};             // SIGTERM -> SIGKILL; option stop_grace_seconds
+  millis default_load_timeout{600000};  // without loading progress; option load_timeout_seconds
+  std::size_t ring_lines = 500;
+  std::uint64_t log_max_bytes = 10 * 1024 * 1024;
+};
+
+struct start_request {
+  std::filesystem::path model;  // absolute path of an existing model file
+  std::string model_name;       // as the caller named it (reported as active_model)
+  boost::json::object options;  // validated (validate_options)
+};
+
+struct start_result {
+  unsigned http_status = 200;  // 200, 500 (could not start), 503 (cool-down or shutting down)
+  std::string error;           // set when http_status != 200
+  millis retry_after{0};       // for 503 in cool-down
+};
+
+struct instance_status {
+  instance_state state = instance_state::stopped;
+  pid_t pid = 0;                     // 0 when no child
+  std::optional<std::string> model;  // active model name
+  unsigned short port = 0;
+  double uptime_seconds = 0;  // time running
+  unsigned restarts = 0;
+  std::optional<std::string> last_error;
+  std::string progress;  // latest output line while starting
+  std::vector<transition> history;
+};
+
+class llama_instance {
+ public:
+  llama_instance(boost::asio::any_io_executor executor, instance_settings settings);
+  ~llama_instance();
+  llama_instance(const llama_instance&) = delete;
+  llama_instance& operator=(const llama_instance&) = delete;
+
+  // Replaces a running child (stop, then start). Returns once the process is spawned
+  // (state starting), or with wait_ready once it is running or has failed.
+  boost::asio::awaitable<start_result> start(start_request request, bool wait_ready);
+  // Stops the child; false when there was none (already stopped).
+  boost::asio::awaitable<bool> stop();
+  // Stops the child and refuses later starts (gateway shutdown).
+  boost::asio::awaitable<void> shutdown();
+  boost::asio::awaitable<instance_status> status();
+  // The child's /health answer; nullopt when no child is alive or it does not answer.
+  boost::asio::awaitable<std::optional<probe_result>> health();
+  // The internal --api-key of the current child (for the proxy); empty when none.
+  // Never put it into a response or a log.
+  boost::asio::awaitable<std::string> internal_api_key();
+
+  const std::string& name() const { return settings_.name; }
+  unsigned short port() const { return settings_.port; }
+  const std::filesystem::path& binary() const { return settings_.binary; }
+
+ private:
+  struct child;
+  using child_ptr = std::shared_ptr<child>;
+
+  boost::asio::awaitable<start_result> do_start(start_request request, bool wait_ready);
+  boost::asio::awaitable<bool> do_stop(bool for_shutdown);
+  boost::asio::awaitable<bool> stop_locked();
+  boost::asio::awaitable<instance_status> do_status();
+  boost::asio::awaitable<bool> has_child();
+  boost::asio::awaitable<std::string> child_key();
+  boost::asio::awaitable<void> escalate(child_ptr c, millis grace);
+  start_result launch(const start_request& request);
+  void apply(const action& act);
+  void terminate(const child_ptr& c);
+  boost::asio::awaitable<void> read_output(child_ptr c, bool is_stderr);
+  boost::asio::awaitable<void> watch_exit(child_ptr c);
+  boost::asio::awaitable<void> watch_readiness(child_ptr c);
+  boost::asio::awaitable<void> restart_after(millis delay);
+  void on_line(const child_ptr& c, std::string line);
+  // Resumes when pred() holds (true) or at the deadline (false); woken by notify().
+  boost::asio::awaitable<bool> wait_until(const std::function<bool()>& pred, clock_time deadline);
+  void notify();
+  template <class T>
+  boost::asio::awaitable<T> on_strand(boost::asio::awaitable<T> op);
+  millis load_timeout() const;
+  millis stop_grace() const;
+  std::filesystem::path pidfile() const;
+
+  instance_settings settings_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  lifecycle machine_;
+  op_lock lock_;
+  line_ring ring_;
+  rotating_log log_;
+  child_ptr child_;
+  std::optional<start_request> current_;  // what the current/last child was started with
+  boost::asio::steady_timer restart_timer_;
+  std::vector<boost::asio::steady_timer*> watchers_;
+  unsigned generation_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace studio::supervisor

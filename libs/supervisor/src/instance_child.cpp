@@ -1,0 +1,263 @@
+// llama_instance's child: launch with Boost.Process v2, output reading, the
+// one place that reaps (watch_exit), readiness polling and the stop escalation.
+#include "instance_child.hpp"
+
+#include "studio/core/secrets.hpp"
+#include "studio/supervisor/llama_options.hpp"
+#include "studio/supervisor/pidfile.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detail/throw_error.hpp>  // needed by Boost 1.81's default_launcher.hpp
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/process/v2/environment.hpp>
+#include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/stdio.hpp>
+
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+
+namespace studio::supervisor {
+namespace net = boost::asio;
+namespace bp = boost::process::v2;
+
+namespace {
+
+clock_time now() { return std::chrono::steady_clock::now(); }
+
+// Runs in the child between fork and exec: own process group, and SIGKILL when
+// the gateway dies (also if it died before the prctl took effect).
+struct child_setup {
+  pid_t parent;
+  template <class Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*&) {
+    if (::setpgid(0, 0) != 0) return {errno, boost::system::system_category()};
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {errno, boost::system::system_category()};
+    if (::getppid() != parent) ::_exit(127);
+    return {};
+  }
+};
+
+// Whether something already listens on 127.0.0.1:port (a bind test).
+bool port_in_use(const net::any_io_executor& executor, unsigned short port) {
+  net::ip::tcp::acceptor acceptor(executor);
+  boost::system::error_code ec;
+  acceptor.open(net::ip::tcp::v4(), ec);
+  acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  acceptor.bind({net::ip::address_v4::loopback(), port}, ec);
+  return ec == net::error::address_in_use;
+}
+
+std::string describe_exit(int native_status) {
+  if (WIFEXITED(native_status)) return "exited with code " + std::to_string(WEXITSTATUS(native_status));
+  if (WIFSIGNALED(native_status)) {
+    int sig = WTERMSIG(native_status);
+    return "killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+  }
+  return "ended with status " + std::to_string(native_status);
+}
+
+void log_exception(std::string_view what, std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("{}: {}", what, ex.what());
+  }
+}
+
+}  // namespace
+
+start_result llama_instance::launch(const start_request& request) {
+  auto fail = [&](std::string message) {
+    machine_.resume({event_kind::spawn_failed, message}, now());
+    spdlog::error("instance {}: cannot start llama-server: {}", settings_.name, message);
+    return start_result{500, std::move(message)};
+  };
+  if (::access(settings_.binary.c_str(), X_OK) != 0 || !std::filesystem::is_regular_file(settings_.binary)) {
+    return fail("llama-server binary " + settings_.binary.string() + " is missing or not executable");
+  }
+  if (port_in_use(strand_, settings_.port)) {
+    return fail("port " + std::to_string(settings_.port) + " is already in use");
+  }
+  auto c = std::make_shared<child>(strand_);
+  c->generation = ++generation_;
+  try {
+    c->api_key = random_hex(24);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  launch_spec spec{request.model, "127.0.0.1", settings_.port, c->api_key, request.options};
+  auto argv = build_argv(spec);
+
+  auto environment = child_environment(::environ);
+  bp::posix::default_launcher launcher;
+  boost::system::error_code ec;
+  auto process = launcher(net::any_io_executor(strand_), ec, bp::filesystem::path(settings_.binary.string()),
+                          argv, bp::process_stdio{nullptr, c->out, c->err},
+                          bp::process_environment(environment), child_setup{::getpid()});
+  if (ec) {
+    if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);  // exec failed: the child has already exited
+    return fail("cannot execute " + settings_.binary.string() + ": " + ec.message());
+  }
+  c->process = std::move(process);
+  c->pid = c->process.id();
+  c->last_progress = now();
+  child_ = c;
+  machine_.resume({event_kind::spawned}, now());
+  std::error_code canonical_ec;
+  auto executable = std::filesystem::weakly_canonical(settings_.binary, canonical_ec);
+  if (!write_pidfile(pidfile(), {c->pid, canonical_ec ? settings_.binary : executable, settings_.port})) {
+    spdlog::warn("instance {}: cannot write {}", settings_.name, pidfile().string());
+  }
+  spdlog::info("instance {}: started llama-server pid {}: {} {}", settings_.name, c->pid,
+               settings_.binary.string(), fmt::join(redact_argv(argv), " "));
+  log_.write_line(
+      fmt::format("---- studio-gateway: started pid {} with model {} ----", c->pid, request.model_name));
+
+  auto on_end = [name = settings_.name](std::exception_ptr e) { log_exception("instance " + name, e); };
+  net::co_spawn(strand_, read_output(c, false), on_end);
+  net::co_spawn(strand_, read_output(c, true), on_end);
+  net::co_spawn(strand_, watch_exit(c), on_end);
+  net::co_spawn(strand_, watch_readiness(c), on_end);
+  return {};
+}
+
+void llama_instance::terminate(const child_ptr& c) {
+  if (c->exited || c->term_sent) return;
+  c->term_sent = true;
+  ::kill(-c->pid, SIGTERM);
+  auto on_end = [name = settings_.name](std::exception_ptr e) { log_exception("instance " + name, e); };
+  net::co_spawn(strand_, escalate(c, stop_grace()), on_end);
+}
+
+net::awaitable<void> llama_instance::escalate(child_ptr c, millis grace) {
+  net::steady_timer timer(strand_, grace);
+  co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+  if (c->exited) co_return;
+  spdlog::warn("instance {}: pid {} ignored SIGTERM for {} ms: SIGKILL", settings_.name, c->pid,
+               grace.count());
+  ::kill(-c->pid, SIGKILL);
+}
+
+void llama_instance::on_line(const child_ptr& c, std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  log_.write_line(line);
+  if (line.find("starting the main loop") != std::string::npos ||
+      line.find("server is listening") != std::string::npos) {
+    c->ready_hint = true;
+    c->poll_wake.cancel();  // readiness is likely: look at /health now
+  }
+  c->last_progress = now();
+  ring_.push(std::move(line));
+}
+
+net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
+  auto& pipe = is_stderr ? c->err : c->out;
+  std::string buffer;
+  for (;;) {
+    auto [ec, n] = co_await net::async_read_until(pipe, net::dynamic_buffer(buffer, ring_.max_line()), '\n',
+                                                  net::as_tuple(net::use_awaitable));
+    if (ec == net::error::not_found)
+      n = buffer.size();  // an over-long line: take it in pieces
+    else if (ec)
+      break;
+    on_line(c, buffer.substr(0, n > 0 && buffer[n - 1] == '\n' ? n - 1 : n));
+    buffer.erase(0, n);
+  }
+  if (!buffer.empty()) on_line(c, buffer);
+  --c->open_streams;
+  notify();
+}
+
+net::awaitable<void> llama_instance::watch_exit(child_ptr c) {
+  auto [ec, code] = co_await c->process.async_wait(net::as_tuple(net::use_awaitable));
+  (void)code;
+  int native = c->process.native_exit_code();
+  c->exited = true;
+  c->process.detach();       // reaped here; the handle must not wait or kill again
+  ::kill(-c->pid, SIGKILL);  // anything left in the child's process group
+  c->poll_wake.cancel();
+  // Let the readers drain what the child wrote last (bounded: a grandchild may hold the pipes).
+  co_await wait_until([&] { return c->open_streams == 0; }, now() + millis(300));
+  remove_pidfile(pidfile());
+
+  std::string how = ec ? "lost track of the process: " + ec.message() : describe_exit(native);
+  auto tail = ring_.tail(5);
+  std::string detail = "llama-server " + how;
+  if (!tail.empty()) detail += "; last output: " + fmt::format("{}", fmt::join(tail, " | "));
+  bool requested = machine_.state() == instance_state::stopping;
+  log_.write_line(fmt::format("---- studio-gateway: pid {} {} ----", c->pid, how));
+  if (requested)
+    spdlog::info("instance {}: pid {} stopped ({})", settings_.name, c->pid, how);
+  else
+    spdlog::error("instance {}: pid {} {}", settings_.name, c->pid, detail);
+
+  if (child_ == c) child_.reset();
+  auto act = machine_.resume({event_kind::exited, detail}, now());
+  apply(act);
+  notify();
+}
+
+net::awaitable<void> llama_instance::watch_readiness(child_ptr c) {
+  auto interval = millis(5);
+  auto current = [&] { return child_ == c && !c->exited && machine_.state() == instance_state::starting; };
+  while (current()) {
+    auto health = co_await http_get("127.0.0.1", settings_.port, "/health", "", millis(2000));
+    if (!current()) co_return;
+    if (health.status == 200) {
+      // Confirm that the server answering is our child, not another one on the same port.
+      auto props = co_await http_get("127.0.0.1", settings_.port, "/props", c->api_key, millis(2000));
+      if (!current()) co_return;
+      std::string model_path;
+      if (props.status == 200) {
+        boost::system::error_code pec;
+        auto v = boost::json::parse(props.body, pec);
+        if (!pec && v.is_object() && v.as_object().contains("model_path") && v.at("model_path").is_string()) {
+          model_path = v.at("model_path").as_string();
+        }
+      }
+      if (current_ && model_path == current_->model.string()) {
+        machine_.resume({event_kind::ready}, now());
+        spdlog::info("instance {}: pid {} is ready on port {}", settings_.name, c->pid, settings_.port);
+      } else {
+        auto act =
+            machine_.resume({event_kind::load_timeout, "port " + std::to_string(settings_.port) +
+                                                           " is answered by a server that is not our child"},
+                            now());
+        if (act.kind == action_kind::terminate) terminate(c);
+      }
+      notify();
+      co_return;
+    }
+    if (now() - c->last_progress > load_timeout()) {
+      auto seconds = std::chrono::duration<double>(load_timeout()).count();
+      auto act = machine_.resume(
+          {event_kind::load_timeout, fmt::format("no loading progress for {} s: load timeout", seconds)},
+          now());
+      spdlog::error("instance {}: pid {}: no loading progress for {} s, stopping it", settings_.name, c->pid,
+                    seconds);
+      if (act.kind == action_kind::terminate) terminate(c);
+      notify();
+      co_return;
+    }
+    if (std::exchange(c->ready_hint, false)) {
+      interval = millis(5);
+      continue;
+    }
+    c->poll_wake.expires_after(interval);
+    auto [ec] = co_await c->poll_wake.async_wait(net::as_tuple(net::use_awaitable));
+    (void)ec;
+    interval = std::min(interval * 3 / 2, millis(500));
+  }
+}
+
+}  // namespace studio::supervisor

@@ -1,0 +1,48 @@
+// line_ring and rotating_log (see instance_log.hpp).
+#include "studio/supervisor/instance_log.hpp"
+
+namespace studio::supervisor {
+
+void line_ring::push(std::string line) {
+  if (capacity_ == 0) return;
+  if (line.size() > max_line_) line.resize(max_line_);
+  lines_.push_back(std::move(line));
+  while (lines_.size() > capacity_) lines_.pop_front();
+}
+
+std::vector<std::string> line_ring::tail(std::size_t n) const {
+  n = std::min(n, lines_.size());
+  return {lines_.end() - static_cast<std::ptrdiff_t>(n), lines_.end()};
+}
+
+rotating_log::rotating_log(std::filesystem::path path, std::uint64_t max_bytes)
+    : path_(std::move(path)), max_bytes_(max_bytes) {
+  open();
+}
+
+void rotating_log::open() {
+  std::error_code ec;
+  std::filesystem::create_directories(path_.parent_path(), ec);
+  auto existing = std::filesystem::file_size(path_, ec);
+  size_ = ec ? 0 : existing;
+  out_.close();
+  out_.clear();
+  out_.open(path_, std::ios::app | std::ios::binary);
+  if (!out_) error_ = "cannot open " + path_.string();
+}
+
+void rotating_log::write_line(std::string_view line) {
+  if (size_ > 0 && size_ + line.size() + 1 > max_bytes_) {
+    out_.close();
+    std::error_code ec;
+    std::filesystem::rename(path_, path_.string() + ".1", ec);
+    if (ec) error_ = "cannot rotate " + path_.string() + ": " + ec.message();
+    open();
+  }
+  if (!out_) return;
+  out_ << line << '\n';
+  out_.flush();
+  size_ += line.size() + 1;
+}
+
+}  // namespace studio::supervisor

@@ -1,0 +1,135 @@
+// The proxied endpoints end to end: the real gateway supervising
+// fake-llama-server as its admin instance; chat, /v1 routing by model, the
+// raw instance proxy, key scopes. Waits poll observable state with deadlines.
+#include "gateway_process.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <thread>
+
+using namespace studio::test;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+unsigned short free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+const header_list json_type{{"Content-Type", "application/json"}};
+
+struct rig {
+  temp_dir dir;
+  std::unique_ptr<gateway_process> gw;
+
+  rig() {
+    dir.write_file("llm/models/m.gguf", "GGUF fake model");
+    gateway_options options{
+        {"--llama-server", bin_path("fake-llama-server").string(), "--llm-port", std::to_string(free_port())},
+        {{"FAKE_LLAMA_TOKEN_DELAY_MS", "5"}}};
+    gw = std::make_unique<gateway_process>(options, &dir);
+  }
+  http_result post(const std::string& path, const std::string& body,
+                   const std::string& key = management_key) const {
+    return gw->call("POST", path, key, body, json_type);
+  }
+  void start_admin() const {
+    auto r = post("/api/admin/llm/start", R"({"model":"m.gguf","wait":true,"temp":0.25})");
+    REQUIRE(r.status == 200);
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("proxy") {
+  TEST_CASE("admin chat: 400s, 503 when stopped, non-streamed and streamed answers") {
+    rig r;
+    const std::string chat = R"({"messages":[{"role":"user","content":"hi"}],"max_tokens":3})";
+    CHECK(r.post("/api/admin/llm/chat", "{nope").status == 400);
+    CHECK(r.post("/api/admin/llm/chat", R"({"stream":true})").status == 400);
+    auto stopped = r.post("/api/admin/llm/chat", chat);
+    CHECK(stopped.status == 503);
+    CHECK(json::parse(stopped.body).at("error").is_string());
+
+    r.start_admin();
+    auto res = r.post("/api/admin/llm/chat", chat, inference_key);
+    REQUIRE(res.status == 200);
+    auto v = json::parse(res.body);
+    CHECK(v.at("object").as_string() == "chat.completion");
+    CHECK(v.at("usage").at("completion_tokens").as_int64() == 3);
+
+    const std::string streamed =
+        R"({"messages":[{"role":"user","content":"hi"}],"max_tokens":4,"stream":true})";
+    auto s = request_stream("127.0.0.1", r.gw->port(), "POST", "/api/admin/llm/chat", streamed,
+                            {{"Content-Type", "application/json"}, {"X-API-Key", management_key}}, {}, 10s);
+    REQUIRE(s.complete);
+    CHECK(s.head.status == 200);
+    auto lines = sse_lines(s.head.body);
+    REQUIRE(lines.size() == 6);  // 4 tokens, the final chunk, [DONE]
+    CHECK(lines.back() == "data: [DONE]");
+  }
+
+  TEST_CASE("/v1 inference is routed by model; /v1/models lists the instances") {
+    rig r;
+    const std::string body =
+        R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"max_tokens":2})";
+    CHECK(r.post("/v1/chat/completions", body, inference_key).status == 404);  // nothing serves m.gguf yet
+    r.start_admin();
+    auto missing = r.post("/v1/chat/completions", R"({"messages":[]})", inference_key);
+    CHECK(missing.status == 400);
+    CHECK(json::parse(missing.body).at("error").at("type").as_string() == "invalid_request_error");
+    CHECK(r.post("/v1/chat/completions", R"({"model":"nope","messages":[]})", inference_key).status == 404);
+
+    auto res = r.post("/v1/chat/completions", body, inference_key);
+    REQUIRE(res.status == 200);
+    CHECK(json::parse(res.body).at("usage").at("completion_tokens").as_int64() == 2);
+    auto emb = r.post("/v1/embeddings", R"({"model":"admin","input":"hello"})", inference_key);
+    // Routed by instance name; llama-server's own 501 (no --embeddings) passes through.
+    CHECK(emb.status == 501);
+    CHECK(json::parse(emb.body).at("error").at("type").as_string() == "not_supported_error");
+
+    auto models = r.gw->call("GET", "/v1/models", inference_key);
+    REQUIRE(models.status == 200);
+    auto data = json::parse(models.body).at("data").as_array();
+    REQUIRE(data.size() == 1);
+    CHECK(data[0].at("id").as_string() == "m.gguf");
+    CHECK(data[0].at("object").as_string() == "model");
+
+    CHECK(r.post("/api/admin/llm/stop", "").status == 200);
+    auto after = r.post("/v1/chat/completions", R"({"model":"admin","messages":[]})", inference_key);
+    CHECK(after.status == 503);
+    CHECK(json::parse(after.body).at("error").at("code").as_int64() == 503);
+  }
+
+  TEST_CASE("raw instance proxy: prefix stripped, query and body forwarded, management key only") {
+    rig r;
+    CHECK(r.gw->call("GET", "/api/v1/instances/admin/proxy/health", management_key).status == 503);
+    CHECK(r.gw->call("GET", "/api/v1/instances/ghost/proxy/health", management_key).status == 404);
+    r.start_admin();
+    auto health = r.gw->call("GET", "/api/v1/instances/admin/proxy/health", management_key);
+    CHECK(health.status == 200);
+    CHECK(json::parse(health.body).at("status").as_string() == "ok");
+    auto props = r.gw->call("GET", "/api/v1/instances/admin/proxy/props?x=1", management_key);
+    CHECK(props.status == 200);
+    std::string text(64 * 1024, 'a');
+    auto tok = r.post("/api/v1/instances/admin/proxy/tokenize", R"({"content":")" + text + R"("})");
+    REQUIRE(tok.status == 200);
+    CHECK(json::parse(tok.body).at("tokens").as_array().size() == text.size());
+    CHECK(r.gw->call("GET", "/api/v1/instances/admin/proxy/health", inference_key).status == 403);
+  }
+
+}  // TEST_SUITE
