@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <fstream>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -20,6 +21,14 @@ unsigned short free_port() {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
   return a.local_endpoint().port();
+}
+
+// Two distinct free ports (held together while chosen).
+std::pair<unsigned short, unsigned short> two_free_ports() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  boost::asio::ip::tcp::acceptor b(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return {a.local_endpoint().port(), b.local_endpoint().port()};
 }
 
 }  // namespace
@@ -51,6 +60,37 @@ TEST_CASE("entrypoint prepares STUDIO_DIR and execs the gateway") {
   REQUIRE(status.has_value());
   CHECK(status->exited_with(0));  // the shell exec'd: the gateway itself got SIGTERM
   CHECK(p.output().find("shutdown complete") != std::string::npos);
+}
+
+TEST_CASE("entrypoint queues STUDIO_PRELOAD downloads and starts STUDIO_AUTOSTART_MODEL once it is on disk") {
+  temp_dir dir;
+  auto studio = dir.path() / "studio";
+  std::filesystem::create_directories(studio / "llm" / "models");
+  std::ofstream(studio / "llm" / "models" / "tiny.gguf") << "GGUF";  // the fake only needs the file
+  auto [port, llm_port] = two_free_ports();
+  env_list env = clean_gateway_env();
+  env.insert(env.end(), {{"STUDIO_DIR", studio.string()},
+                         {"STUDIO_PORT", std::to_string(port)},
+                         {"STUDIO_HOST", "127.0.0.1"},
+                         {"STUDIO_API_KEY", management_key},
+                         {"STUDIO_LLM_PORT", std::to_string(llm_port)},
+                         {"STUDIO_INSTANCE_PORTS", std::to_string(llm_port + 1) + "-" + std::to_string(llm_port + 1)},
+                         {"HF_ENDPOINT", "http://127.0.0.1:9"},  // nothing listens: the download fails locally
+                         {"STUDIO_GATEWAY_BIN", bin_path("studio-gateway").string()},
+                         {"LLAMA_SERVER_BIN", bin_path("fake-llama-server").string()},
+                         {"STUDIO_PRELOAD", "qwen2.5-0.5b-instruct-q4_k_m.gguf"},
+                         {"STUDIO_AUTOSTART_MODEL", "tiny.gguf"}});
+  child_process p("/bin/sh", process_options{{std::string(STUDIO_SOURCE_DIR) + "/scripts/entrypoint.sh"}, env, {}});
+  REQUIRE_MESSAGE(p.wait_for_line(std::regex("queue download qwen2.5-0.5b-instruct-q4_k_m.gguf: HTTP 200"), 20s),
+                  p.output());
+  REQUIRE_MESSAGE(p.wait_for_line(std::regex("entrypoint: started tiny.gguf"), 20s), p.output());
+  auto status = request("127.0.0.1", port, "GET", "/api/admin/llm/status", "", {{"X-API-Key", management_key}});
+  CHECK(status.status == 200);
+  CHECK(status.body.find("\"active_model\":\"tiny.gguf\"") != std::string::npos);
+  CHECK(p.output().find(management_key) == std::string::npos);
+  auto exit = p.terminate(SIGTERM, 15s);  // the gateway stops its llama-server child, then exits 0
+  REQUIRE(exit.has_value());
+  CHECK(exit->exited_with(0));
 }
 
 TEST_CASE("entrypoint refuses an unwritable STUDIO_DIR with a clear message") {

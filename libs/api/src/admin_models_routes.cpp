@@ -4,6 +4,7 @@
 #include "studio/api/routes.hpp"
 #include "studio/catalog/catalog_store.hpp"
 #include "studio/http/error_shape.hpp"
+#include "studio/http/json_text.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -113,7 +114,7 @@ net::awaitable<http::response> events(services& svc, http::request_context& ctx)
       json::object o = download_json(v);
       o["file"] = v.file;
       o["status"] = v.status;
-      hello += "event: state\ndata: " + json::serialize(o) + "\n\n";
+      hello += "event: state\ndata: " + http::to_json_text(o) + "\n\n";
     }
     co_return;
   };

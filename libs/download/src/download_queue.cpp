@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 namespace studio::download {
 namespace net = boost::asio;
 using clock_type = std::chrono::steady_clock;
@@ -30,9 +32,9 @@ std::string sse_frame(const char* event, const job_view& v) {
                         {"status", v.status},
                         {"downloaded_bytes", v.downloaded_bytes},
                         {"total_bytes", v.total_bytes},
-                        {"bytes_per_second", v.bytes_per_second},
+                        {"bytes_per_second", std::llround(v.bytes_per_second)},  // whole bytes/s
                         {"attempts", v.attempts}};
-  o["eta_seconds"] = v.eta_seconds ? boost::json::value(*v.eta_seconds) : boost::json::value(nullptr);
+  o["eta_seconds"] = v.eta_seconds ? boost::json::value(std::llround(std::ceil(*v.eta_seconds))) : boost::json::value(nullptr);
   o["error"] = v.error.empty() ? boost::json::value(nullptr) : boost::json::value(v.error);
   return std::string("event: ") + event + "\ndata: " + boost::json::serialize(o) + "\n\n";
 }
