@@ -31,6 +31,12 @@ std::vector<std::string> instance_registry::names() const {
   return out;
 }
 
+std::vector<unsigned short> instance_registry::ports_in_use() const {
+  std::vector<unsigned short> out;
+  for (const auto& [name, instance] : instances_) out.push_back(instance->port());
+  return out;
+}
+
 net::awaitable<void> instance_registry::shutdown_all() {
   using op_type = decltype(net::co_spawn(executor_, std::declval<net::awaitable<void>>(), net::deferred));
   std::vector<op_type> ops;

@@ -29,6 +29,8 @@ class instance_registry {
   // nullptr when there is no such instance.
   llama_instance* find(std::string_view name);
   std::vector<std::string> names() const;
+  // The ports of every registered instance (see port_allocator.hpp).
+  std::vector<unsigned short> ports_in_use() const;
   // Stops every child (SIGTERM -> grace -> SIGKILL, all at once) and refuses new starts.
   boost::asio::awaitable<void> shutdown_all();
 
