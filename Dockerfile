@@ -34,7 +34,10 @@ WORKDIR /src
 COPY scripts/ scripts/
 RUN scripts/install-deps.sh --build-only
 COPY . .
+# DT_RPATH $ORIGIN/../lib (not LD_LIBRARY_PATH): only the gateway loads the bundled
+# Debian libraries; llama-server, its child, keeps the image's own.
 RUN scripts/build.sh Release -DSTUDIO_BUILD_TESTS=OFF \
+      -DCMAKE_BUILD_RPATH='$ORIGIN/../lib' -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags \
  && scripts/bundle-libs.sh build/bin/studio-gateway /opt/studio/lib
 
 # --- Final stage: CUDA runtime, two binaries, catalog, config, entrypoint -------
@@ -55,8 +58,7 @@ ENV STUDIO_DIR=/workspace/studio \
     STUDIO_HOST=0.0.0.0 \
     STUDIO_PORT=8000 \
     LLAMA_SERVER_BIN=/opt/llama-server \
-    STUDIO_GATEWAY_BIN=/opt/studio/bin/studio-gateway \
-    LD_LIBRARY_PATH=/opt/studio/lib
+    STUDIO_GATEWAY_BIN=/opt/studio/bin/studio-gateway
 VOLUME ["/workspace/studio"]
 EXPOSE 8000
 USER studio

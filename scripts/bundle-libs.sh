@@ -1,8 +1,10 @@
 #!/bin/sh
 # Copies the shared libraries a binary needs (as ldd resolves them), except the
 # C runtime that every glibc system provides, into a directory. The image's
-# final stage runs the Debian-built gateway on another distribution with
-# LD_LIBRARY_PATH pointing there (glibc there must be at least Debian 12's 2.36).
+# final stage runs the Debian-built gateway on another distribution; the
+# gateway finds them through its DT_RPATH $ORIGIN/../lib (see the Dockerfile),
+# so no other program in the image sees them. glibc there must be at least
+# Debian 12's 2.36.
 # Usage: scripts/bundle-libs.sh BINARY DEST_DIR
 set -eu
 binary=$1
