@@ -3,6 +3,7 @@
 //   stop request (child honours SIGTERM) -> response.
 // Usage: admin_llm_bench [rounds]   (prints medians and p90 in milliseconds)
 #include "../tests/integration/gateway_process.hpp"
+#include "studio/test/free_port.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -19,18 +20,6 @@ using namespace studio::test;
 using clk = std::chrono::steady_clock;
 
 namespace {
-
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 double ms(clk::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 

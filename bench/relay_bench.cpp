@@ -5,6 +5,7 @@
 // non-streamed requests/s. Each request opens its own connection (the test
 // client sends "Connection: close"), on both paths alike.
 #include "gateway_process.hpp"
+#include "studio/test/free_port.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -22,18 +23,6 @@ using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 double us(steady::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 

@@ -105,7 +105,7 @@ int run_gateway(const gateway_config& config) {
   http::router routes;
   api::add_all_routes(routes, services);
   http::server server(ioc.get_executor(), limits_from(config),
-                      [&](http::request_context& ctx) { return http::dispatch(routes, auth, ctx); });
+                      [&](http::request_context& ctx) { return http::dispatch(routes, auth, ctx, &services.http_metrics); });
   services.draining = [&server] { return server.draining(); };
 
   net::ip::tcp::endpoint endpoint;

@@ -1,6 +1,7 @@
 // /api/admin/llm/* end to end: the real gateway supervising fake-llama-server.
 // Every wait polls observable state (status, /proc, output) with a hard deadline.
 #include "gateway_process.hpp"
+#include "studio/test/free_port.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
@@ -20,19 +21,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
-
-// A loopback port that was free a moment ago (bound to port 0, then closed).
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p);

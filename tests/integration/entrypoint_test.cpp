@@ -2,9 +2,8 @@
 // it prepares STUDIO_DIR, announces the first-run key, and execs the gateway,
 // which then receives SIGTERM directly and exits 0.
 #include "gateway_process.hpp"
+#include "studio/test/free_port.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
@@ -13,25 +12,6 @@
 
 using namespace studio::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-// A loopback port that was free a moment ago (the entrypoint needs a fixed port).
-unsigned short free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-// Two distinct free ports (held together while chosen).
-std::pair<unsigned short, unsigned short> two_free_ports() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  boost::asio::ip::tcp::acceptor b(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return {a.local_endpoint().port(), b.local_endpoint().port()};
-}
-
-}  // namespace
 
 TEST_SUITE("entrypoint") {
 
@@ -67,7 +47,9 @@ TEST_CASE("entrypoint queues STUDIO_PRELOAD downloads and starts STUDIO_AUTOSTAR
   auto studio = dir.path() / "studio";
   std::filesystem::create_directories(studio / "llm" / "models");
   std::ofstream(studio / "llm" / "models" / "tiny.gguf") << "GGUF";  // the fake only needs the file
-  auto [port, llm_port] = two_free_ports();
+  auto ports = free_ports(2);
+  auto port = ports[0];
+  auto llm_port = ports[1];
   env_list env = clean_gateway_env();
   env.insert(env.end(), {{"STUDIO_DIR", studio.string()},
                          {"STUDIO_PORT", std::to_string(port)},

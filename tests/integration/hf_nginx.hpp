@@ -6,6 +6,7 @@
 #pragma once
 
 #include "studio/test/child_process.hpp"
+#include "studio/test/free_port.hpp"
 #include "studio/test/temp_dir.hpp"
 
 #include <netinet/in.h>
@@ -46,22 +47,6 @@ inline std::string run_tool(const std::string& program, std::vector<std::string>
   p.wait_output_end(std::chrono::seconds(5));
   if (!st || !st->exited_with(0)) throw std::runtime_error(program + " failed:\n" + p.output());
   return p.output();
-}
-
-// A TCP port on 127.0.0.1 that was free a moment ago (nginx cannot listen on port 0).
-inline unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot find a free port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 // Polls `pred` every 20 ms until it holds or `timeout` passes; returns its last value.
@@ -113,9 +98,10 @@ class hf_nginx {
       sha_[f.name] = sha256_of(root / "files" / f.name);
     }
     for (int attempt = 0; attempt < 3; ++attempt) {
-      hub_port_ = free_port();
-      cdn_port_ = free_port();
-      origin_port_ = free_port();
+      auto ports = free_ports(3);  // distinct
+      hub_port_ = ports[0];
+      cdn_port_ = ports[1];
+      origin_port_ = ports[2];
       std::ofstream(root / "nginx.conf") << config(files, repo);
       process_ = std::make_unique<child_process>(
           find_program("nginx"),

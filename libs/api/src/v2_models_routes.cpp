@@ -1,5 +1,9 @@
-// GET /api/v2/models and GET /api/v2/models/{model_id} (seed 003). GGUF headers
-// are read on the file-work pool (cached by size and mtime), never on the I/O thread.
+// GET /api/v2/models and GET /api/v2/models/{model_id} (seed 003), plus the
+// load/unload and chat groups (v2_load_routes.cpp, v2_chat_routes.cpp). GGUF
+// headers are read on the file-work pool (cached by size and mtime), never on
+// the I/O thread.
+#include "v2_routes.hpp"
+
 #include "studio/api/routes.hpp"
 #include "studio/api/time_format.hpp"
 #include "studio/api/v2_models.hpp"
@@ -16,12 +20,20 @@ using boost::beast::http::verb;
 
 namespace {
 
+// Calls fn where it is spawned. A free coroutine, not a coroutine lambda: fn lives
+// in the frame (with g++ 12 a capturing coroutine lambda's captures dangled here).
+template <class Fn>
+net::awaitable<boost::json::value> call_in_frame(Fn fn) {
+  co_return fn();
+}
+
 // Runs blocking file work on svc.file_work when there is one, else inline.
 template <class Fn>
 net::awaitable<boost::json::value> on_file_pool(services& svc, Fn fn) {
   if (!svc.file_work) co_return fn();
-  auto result = co_await net::co_spawn(
-      svc.file_work, [fn]() -> net::awaitable<boost::json::value> { co_return fn(); }, net::use_awaitable);
+  auto task = call_in_frame(std::move(fn));
+  auto op = net::co_spawn(svc.file_work, std::move(task), net::use_awaitable);
+  auto result = co_await std::move(op);
   co_return result;
 }
 
@@ -52,9 +64,12 @@ net::awaitable<std::map<std::string, load_state>> loaded_models(services& svc) {
 void add_v2_models_routes(http::router& routes, services& svc) {
   routes.add(verb::get, "/api/v2/models", http::access::management,
              [&svc](http::request_context&) -> net::awaitable<http::response> {
-               auto available = co_await on_file_pool(svc, [&svc] {
+               // Awaitables are built first: no temporaries with destructors inside a
+               // co_await expression (g++ 12 destroys some of them twice).
+               auto list_op = on_file_pool(svc, [&svc] {
                  return boost::json::value(list_available_models(svc.config.models_dir, svc.model_metadata));
                });
+               auto available = co_await std::move(list_op);
                auto loaded = co_await loaded_models(svc);
                boost::json::object loaded_json;
                for (const auto& [id, st] : loaded) loaded_json[id] = {{"status", st.status}, {"load_time", st.load_time}};
@@ -70,18 +85,25 @@ void add_v2_models_routes(http::router& routes, services& svc) {
                if (file.extension() != ".gguf" || !fs::is_regular_file(file, ec)) {
                  co_return http::error_response(ctx.path(), 404, "model not found: " + id);
                }
-               auto model = co_await on_file_pool(svc, [&svc, file] {
+               auto model_op = on_file_pool(svc, [&svc, file] {
                  return boost::json::value(available_model_json(svc.config.models_dir, file, svc.model_metadata));
                });
+               auto model = co_await std::move(model_op);
                auto loaded = co_await loaded_models(svc);
                auto& body = model.as_object();
                auto it = loaded.find(id);
                body["status"] = it == loaded.end() ? "not_loaded" : it->second.status;
-               boost::json::object performance{{"load_time", nullptr}};
+               auto perf = svc.model_perf.get(id);
+               boost::json::object performance{{"load_time", nullptr},
+                                               {"tokens_processed", perf.tokens},
+                                               {"average_speed", perf.average_speed()}};
                if (it != loaded.end()) performance["load_time"] = it->second.load_time;
                body["performance"] = std::move(performance);
                co_return http::json_response(200, body);
              });
+
+  add_v2_load_routes(routes, svc);
+  add_v2_chat_routes(routes, svc);
 }
 
 }  // namespace studio::api

@@ -5,10 +5,13 @@
 
 namespace studio::http {
 
-boost::asio::awaitable<response> dispatch(const router& routes, const authenticator& auth,
-                                          request_context& ctx) {
+namespace {
+
+boost::asio::awaitable<response> route_and_call(const router& routes, const authenticator& auth,
+                                                request_context& ctx, std::string& route_label) {
   const auto& path = ctx.path();
   auto m = routes.match(ctx.req().method(), path);
+  if (m.matched != nullptr) route_label = m.matched->pattern;
   ctx.set_key(auth.classify(ctx.req()));
   if (m.result == route_match::kind::not_found) {
     co_return error_response(path, 404, "not found: " + std::string(ctx.req().method_string()) + " " + path);
@@ -37,6 +40,24 @@ boost::asio::awaitable<response> dispatch(const router& routes, const authentica
   }
   ctx.set_params(std::move(m.params));
   auto res = co_await m.matched->fn(ctx);
+  co_return res;
+}
+
+}  // namespace
+
+boost::asio::awaitable<response> dispatch(const router& routes, const authenticator& auth,
+                                          request_context& ctx, request_metrics* metrics) {
+  std::string route = "unmatched";
+  response res;
+  try {
+    res = co_await route_and_call(routes, auth, ctx, route);
+  } catch (...) {
+    if (metrics != nullptr) metrics->record(std::string(ctx.req().method_string()), route, 500);
+    throw;
+  }
+  // A started stream has sent its own status (200 for every streaming handler today).
+  if (metrics != nullptr)
+    metrics->record(std::string(ctx.req().method_string()), route, ctx.streaming() ? 200 : res.status);
   co_return res;
 }
 

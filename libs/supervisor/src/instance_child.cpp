@@ -98,7 +98,7 @@ start_result llama_instance::launch(const start_request& request) {
   launch_spec spec{request.model, "127.0.0.1", settings_.port, c->api_key, request.options};
   auto argv = build_argv(spec);
 
-  auto environment = child_environment(::environ);
+  auto environment = child_environment(::environ, &request.options);
   bp::posix::default_launcher launcher;
   boost::system::error_code ec;
   auto process = launcher(net::any_io_executor(strand_), ec, bp::filesystem::path(settings_.binary.string()),

@@ -37,6 +37,16 @@ std::vector<unsigned short> instance_registry::ports_in_use() const {
   return out;
 }
 
+net::awaitable<bool> instance_registry::remove(std::string name) {
+  auto it = instances_.find(name);
+  if (it == instances_.end()) co_return false;
+  auto* instance = it->second.get();
+  removed_.push_back(std::move(it->second));
+  instances_.erase(it);
+  co_await instance->shutdown();
+  co_return true;
+}
+
 net::awaitable<void> instance_registry::shutdown_all() {
   using op_type = decltype(net::co_spawn(executor_, std::declval<net::awaitable<void>>(), net::deferred));
   std::vector<op_type> ops;

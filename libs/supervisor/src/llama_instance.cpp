@@ -212,4 +212,12 @@ net::awaitable<std::string> llama_instance::child_key() {
   co_return child_ ? child_->api_key : std::string();
 }
 
+net::awaitable<std::vector<std::string>> llama_instance::recent_log(std::size_t max_lines) {
+  co_return co_await on_strand(ring_tail(max_lines));
+}
+
+net::awaitable<std::vector<std::string>> llama_instance::ring_tail(std::size_t max_lines) {
+  co_return ring_.tail(max_lines);
+}
+
 }  // namespace studio::supervisor

@@ -31,8 +31,24 @@ void add_v2_system_routes(http::router& routes, services& svc);
 // instance of svc.instances (503 when it is not running).
 void add_proxy_routes(http::router& routes, services& svc);
 
-// GET /api/v2/models, GET /api/v2/models/{model_id} (management): GGUF files with metadata.
+// GET /api/v2/models, GET /api/v2/models/{model_id}, POST /api/v2/models/{model_id}/{load,unload}
+// (management); POST /api/v2/chat/{model_id}[/stream] (inference).
 void add_v2_models_routes(http::router& routes, services& svc);
+
+// GET /metrics (management): Prometheus text (requests by route/status, instance
+// states and restarts, v2 chat tokens per model).
+void add_metrics_routes(http::router& routes, services& svc);
+
+// GET /api/v1/instances, GET|POST|PUT|DELETE /api/v1/instances/{name},
+// POST /api/v1/instances/{name}/{start,stop,restart}, GET /api/v1/instances/{name}/logs
+// (management): llamactl instances in svc.instances, persisted under
+// $STUDIO_DIR/instances/. When svc.instances is set, the saved instances are
+// registered here and those that were running are started again.
+void add_llamactl_routes(http::router& routes, services& svc);
+
+// GET /api/v1/server/{help,version,devices} (management): the configured llama-server's
+// --help / --version / --list-devices output as text (500 JSON when it cannot run).
+void add_server_routes(http::router& routes, services& svc);
 
 // All of the above.
 inline void add_all_routes(http::router& routes, services& svc) {
@@ -40,7 +56,10 @@ inline void add_all_routes(http::router& routes, services& svc) {
   add_openai_routes(routes, svc);
   add_v2_system_routes(routes, svc);
   add_v2_models_routes(routes, svc);
+  add_metrics_routes(routes, svc);
   add_proxy_routes(routes, svc);
+  add_llamactl_routes(routes, svc);
+  add_server_routes(routes, svc);
   add_admin_llm_routes(routes, svc);
   add_admin_models_routes(routes, svc);
 }

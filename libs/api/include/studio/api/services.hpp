@@ -2,8 +2,10 @@
 // handlers hold references to it.
 #pragma once
 
+#include "studio/api/v2_inference.hpp"
 #include "studio/core/config.hpp"
 #include "studio/gguf/metadata_cache.hpp"
+#include "studio/http/request_metrics.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -49,6 +51,8 @@ struct services {
   download::download_queue* downloads = nullptr;       // the model download queue
   sysinfo::system_sampler* system = nullptr;           // CPU/memory/GPU sampler (/api/v2/metrics)
   gguf::metadata_cache model_metadata;                 // GGUF headers by (path, size, mtime)
+  model_performance model_perf;                        // /api/v2 chat tokens per model
+  http::request_metrics http_metrics;                  // answered requests by route/status (GET /metrics)
   boost::asio::any_io_executor file_work;              // small thread pool for blocking file work; empty: inline
   // Whether a running llama-server uses a model file (DELETE of the file answers 409).
   std::function<bool(const std::filesystem::path&)> file_in_use = [](const std::filesystem::path&) { return false; };

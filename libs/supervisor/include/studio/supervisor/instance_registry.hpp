@@ -33,10 +33,16 @@ class instance_registry {
   std::vector<unsigned short> ports_in_use() const;
   // Stops every child (SIGTERM -> grace -> SIGKILL, all at once) and refuses new starts.
   boost::asio::awaitable<void> shutdown_all();
+  // Unregisters an instance and stops its child (shutdown: later starts are refused).
+  // The object stays alive until the registry is destroyed, so a handler that found it
+  // before the removal never dangles. False when there is no such instance.
+  boost::asio::awaitable<bool> remove(std::string name);
+  const boost::asio::any_io_executor& executor() const { return executor_; }
 
  private:
   boost::asio::any_io_executor executor_;
   std::map<std::string, std::unique_ptr<llama_instance>, std::less<>> instances_;
+  std::vector<std::unique_ptr<llama_instance>> removed_;
 };
 
 }  // namespace studio::supervisor

@@ -85,6 +85,8 @@ class llama_instance {
   // The internal --api-key of the current child (for the proxy); empty when none.
   // Never put it into a response or a log.
   boost::asio::awaitable<std::string> internal_api_key();
+  // The last `max_lines` output lines of the child(ren) (the in-memory ring, oldest first).
+  boost::asio::awaitable<std::vector<std::string>> recent_log(std::size_t max_lines);
 
   const std::string& name() const { return settings_.name; }
   unsigned short port() const { return settings_.port; }
@@ -100,6 +102,7 @@ class llama_instance {
   boost::asio::awaitable<instance_status> do_status();
   boost::asio::awaitable<bool> has_child();
   boost::asio::awaitable<std::string> child_key();
+  boost::asio::awaitable<std::vector<std::string>> ring_tail(std::size_t max_lines);
   boost::asio::awaitable<void> escalate(child_ptr c, millis grace);
   start_result launch(const start_request& request);
   void apply(const action& act);

@@ -3,7 +3,8 @@
 //
 // Each row names one JSON key, its type and range, and the llama-server flag it
 // becomes (empty for supervisor-only settings such as auto_restart). New options
-// (issue 6: every flag of seed 002) are new rows; nothing else changes.
+// (issue 6: every property of seed 002's llamactl.CreateInstanceOptions) are rows.
+// Booleans become bare flags, string lists repeated flags, numbers/strings values.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -17,7 +18,14 @@
 
 namespace studio::supervisor {
 
-enum class option_kind { integer, number, boolean, string };
+// string_list: an array of strings, one flag per element; string_map: an object of
+// strings (only "environment": variables added to the child's environment).
+enum class option_kind { integer, number, boolean, string, string_list, string_map };
+
+// Who consumes a key: the child (argv), the supervisor (no flag: auto_restart ...),
+// the launch spec (model: -m comes from launch_spec::model), or the gateway alone
+// (host, port, api_key, api_key_file: set by the gateway, refused in options).
+enum class option_owner { child, supervisor, launch, gateway };
 
 struct option_spec {
   std::string_view key;   // JSON key, e.g. "ctx_size"
@@ -27,6 +35,8 @@ struct option_spec {
   double max = 0;
   bool sampling = false;           // also a per-request sampling default (chat)
   std::string_view off_flag = {};  // boolean false -> this flag (empty: false omits the flag)
+  option_owner owner = option_owner::child;
+  bool split = false;  // a string value is split on spaces into several argv words ("FILE SCALE")
 };
 
 // Every known option, in argv order.
@@ -36,8 +46,8 @@ std::span<const option_spec> option_table();
 const option_spec* find_option(std::string_view key);
 
 // Checks every member of `options`: a known key with a value of the right type in range.
-// Keys starting with '_' are internal and always accepted. Returns a message naming
-// the first offending field, or nullopt when all are valid.
+// Keys starting with '_' are internal and always accepted; gateway-owned keys (port ...)
+// are refused. Returns a message naming the first offending field, or nullopt.
 std::optional<std::string> validate_options(const boost::json::object& options);
 
 // The defaults of the admin instance (seed 000's example config).
@@ -52,17 +62,19 @@ struct launch_spec {
   boost::json::object options;  // validated options (unknown and '_' keys skipped)
 };
 
-// argv[1..] for llama-server: -m, --host, --port, --api-key, then one flag per
-// known option that has a flag, in table order. Integers print as integers,
-// numbers in their shortest round-trip form.
+// argv[1..] for llama-server: -m (when model is set), --host, --port, --api-key, then
+// one flag per known child option, in table order. Integers print as integers,
+// numbers in their shortest round-trip form; lists repeat the flag per element.
 std::vector<std::string> build_argv(const launch_spec& spec);
 
 // The child's environment: the gateway's ("KEY=value" entries, NULL-terminated) without
 // the gateway's own secrets (STUDIO_API_KEY, STUDIO_INFERENCE_KEY, HF_TOKEN) and without
 // llama-server's key variables (LLAMA_API_KEY, LLAMA_ARG_API_KEY_FILE): --api-key rules.
-std::vector<std::string> child_environment(const char* const* environ);
+// `options` ("environment": {"NAME": "value"}) then adds or replaces variables.
+std::vector<std::string> child_environment(const char* const* environ,
+                                           const boost::json::object* options = nullptr);
 
-// A copy of argv with the value after "--api-key" replaced by "***", for logs.
+// A copy of argv with the values after "--api-key" and "--hf-token" replaced by "***", for logs.
 std::vector<std::string> redact_argv(std::vector<std::string> argv);
 
 }  // namespace studio::supervisor
