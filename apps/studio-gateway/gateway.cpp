@@ -89,6 +89,7 @@ int run_gateway(const gateway_config& config) {
   supervisor::gateway_supervision supervision(ioc.get_executor(), config);
   services.instances = &supervision.instances;
   services.llm_config = &supervision.llm_config;
+  services.file_in_use = [&supervision](const std::filesystem::path& p) { return supervision.instances.model_in_use(p); };
   proxy::proxy_client upstream_proxy;
   services.proxy = &upstream_proxy;
   services.last_error = supervision.config_warning;

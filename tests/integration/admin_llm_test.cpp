@@ -98,6 +98,19 @@ struct rig {
 }  // namespace
 
 TEST_SUITE("admin_llm") {
+  TEST_CASE("a model file in use by the running llama-server cannot be deleted (409) until it stops") {
+    rig r;
+    REQUIRE(r.post("start", R"({"model": "m.gguf", "wait": true})").status == 200);
+    auto del = r.gw->call("DELETE", "/api/admin/llm/models/m.gguf", management_key);
+    CHECK(del.status == 409);
+    CHECK(json::parse(del.body).at("error").as_string().find("stop it first") != std::string::npos);
+    CHECK(std::filesystem::exists(r.dir.path() / "llm/models/m.gguf"));
+    REQUIRE(r.post("stop", "").status == 200);
+    del = r.gw->call("DELETE", "/api/admin/llm/models/m.gguf", management_key);
+    CHECK(del.status == 200);
+    CHECK_FALSE(std::filesystem::exists(r.dir.path() / "llm/models/m.gguf"));
+  }
+
   TEST_CASE("start -> running with the mapped flags; the internal key stays hidden; stop; stop again") {
     temp_dir scratch;
     auto argv_file = scratch.path() / "argv.txt";

@@ -31,6 +31,13 @@ std::vector<std::string> instance_registry::names() const {
   return out;
 }
 
+bool instance_registry::model_in_use(const std::filesystem::path& model) const {
+  for (const auto& [name, instance] : instances_) {
+    if (instance->uses_model(model)) return true;
+  }
+  return false;
+}
+
 std::vector<unsigned short> instance_registry::ports_in_use() const {
   std::vector<unsigned short> out;
   for (const auto& [name, instance] : instances_) out.push_back(instance->port());

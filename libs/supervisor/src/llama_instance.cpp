@@ -72,6 +72,19 @@ net::awaitable<bool> llama_instance::wait_until(const std::function<bool()>& pre
 
 void llama_instance::notify() {
   for (auto* timer : watchers_) timer->cancel();
+  // Every state change ends here: publish which model file the instance holds.
+  auto state = machine_.state();
+  std::optional<std::filesystem::path> model;
+  if (current_ && state != instance_state::stopped && state != instance_state::failed) model = current_->model;
+  std::lock_guard lock(model_mutex_);
+  model_in_use_ = std::move(model);
+}
+
+bool llama_instance::uses_model(const std::filesystem::path& model) const {
+  std::lock_guard lock(model_mutex_);
+  if (!model_in_use_) return false;
+  std::error_code ec;
+  return std::filesystem::equivalent(*model_in_use_, model, ec);
 }
 
 namespace {

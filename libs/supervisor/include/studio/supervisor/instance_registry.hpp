@@ -31,6 +31,8 @@ class instance_registry {
   std::vector<std::string> names() const;
   // The ports of every registered instance (see port_allocator.hpp).
   std::vector<unsigned short> ports_in_use() const;
+  // Whether any instance's current child uses the model file `model`.
+  bool model_in_use(const std::filesystem::path& model) const;
   // Stops every child (SIGTERM -> grace -> SIGKILL, all at once) and refuses new starts.
   boost::asio::awaitable<void> shutdown_all();
   // Unregisters an instance and stops its child (shutdown: later starts are refused).

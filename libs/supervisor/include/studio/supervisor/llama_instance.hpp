@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,6 +90,9 @@ class llama_instance {
   boost::asio::awaitable<std::vector<std::string>> recent_log(std::size_t max_lines);
 
   const std::string& name() const { return settings_.name; }
+  // Whether the instance's current child (starting, running, stopping or
+  // restarting) was started with `model`. Safe from any thread.
+  bool uses_model(const std::filesystem::path& model) const;
   unsigned short port() const { return settings_.port; }
   const std::filesystem::path& binary() const { return settings_.binary; }
 
@@ -133,6 +137,8 @@ class llama_instance {
   std::vector<boost::asio::steady_timer*> watchers_;
   unsigned generation_ = 0;
   bool shutting_down_ = false;
+  mutable std::mutex model_mutex_;                     // guards model_in_use_
+  std::optional<std::filesystem::path> model_in_use_;  // published by notify()
 };
 
 }  // namespace studio::supervisor
