@@ -1,6 +1,7 @@
 // /api/admin/llm/* end to end: the real gateway supervising fake-llama-server.
 // Every wait polls observable state (status, /proc, output) with a hard deadline.
 #include "gateway_process.hpp"
+#include "studio/test/observe.hpp"
 #include "studio/test/free_port.hpp"
 
 #include <doctest/doctest.h>
@@ -21,44 +22,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Whether a pid is alive (a zombie counts as gone).
-bool alive(int pid) {
-  auto stat = slurp("/proc/" + std::to_string(pid) + "/stat");
-  if (stat.empty()) return false;
-  auto close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
-}
-
-// Live processes whose command line has "--port <port>".
-int processes_on_port(unsigned short port) {
-  int count = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-    auto name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "cmdline", std::ios::binary);
-    std::vector<std::string> args;
-    for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
-    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "--port" && args[i + 1] == std::to_string(port) && alive(std::stoi(name))) ++count;
-    }
-  }
-  return count;
-}
-
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
-  }
-  return done();
-}
 
 // A studio dir with a model file, and a gateway on it supervising the fake.
 struct rig {
@@ -181,7 +144,7 @@ TEST_SUITE("admin_llm") {
     REQUIRE(second.status == 200);
     int pid2 = r.pid();
     CHECK(pid2 != pid1);
-    CHECK(poll_until([&] { return !alive(pid1); }, 5s));
+    CHECK(poll_until([&] { return !pid_alive(pid1); }, 5s));
     CHECK(processes_on_port(r.llm_port) == 1);
   }
 
@@ -260,7 +223,7 @@ TEST_SUITE("admin_llm") {
     CHECK(took >= 250ms);
     CHECK(took < 5s);
     CHECK(r.state() == "stopped");
-    CHECK_FALSE(alive(pid));
+    CHECK_FALSE(pid_alive(pid));
     CHECK(r.gw->process().output().find("ignored SIGTERM") != std::string::npos);
   }
 
@@ -268,9 +231,9 @@ TEST_SUITE("admin_llm") {
     rig r;
     REQUIRE(r.post("start", R"({"model":"m.gguf","wait":true})").status == 200);
     int pid = r.pid();
-    REQUIRE(alive(pid));
+    REQUIRE(pid_alive(pid));
     ::kill(r.gw->process().pid(), SIGKILL);
-    CHECK(poll_until([&] { return !alive(pid); }, 5s));
+    CHECK(poll_until([&] { return !pid_alive(pid); }, 5s));
   }
 
   TEST_CASE("SIGTERM to the gateway stops the child, then the gateway exits 0") {
@@ -280,7 +243,7 @@ TEST_SUITE("admin_llm") {
     auto status = r.gw->process().terminate(SIGTERM, 10s);
     REQUIRE(status.has_value());
     CHECK(status->exited_with(0));
-    CHECK_FALSE(alive(pid));
+    CHECK_FALSE(pid_alive(pid));
     CHECK(r.gw->process().output().find("stopped (exited with code 134)") != std::string::npos);
   }
 
@@ -362,7 +325,7 @@ TEST_SUITE("admin_llm") {
     child_process leftover(fake, process_options{{"-m", (dir.path() / "llm/models/m.gguf").string(), "--host",
                                                   "127.0.0.1", "--port", std::to_string(port)}});
     child_process stranger("/bin/sleep", process_options{{"600"}});
-    REQUIRE(poll_until([&] { return alive(leftover.pid()); }));
+    REQUIRE(poll_until([&] { return pid_alive(leftover.pid()); }));
     dir.write_file("run/admin.pid", std::to_string(leftover.pid()) + "\n" + fake.string() + "\n" +
                                         std::to_string(port) + "\n");
     dir.write_file("run/other.pid", std::to_string(stranger.pid()) + "\n" + fake.string() + "\n" +

@@ -7,6 +7,7 @@
 
 #include "studio/test/child_process.hpp"
 #include "studio/test/free_port.hpp"
+#include "studio/test/observe.hpp"
 #include "studio/test/temp_dir.hpp"
 
 #include <netinet/in.h>
@@ -47,22 +48,6 @@ inline std::string run_tool(const std::string& program, std::vector<std::string>
   p.wait_output_end(std::chrono::seconds(5));
   if (!st || !st->exited_with(0)) throw std::runtime_error(program + " failed:\n" + p.output());
   return p.output();
-}
-
-// Polls `pred` every 20 ms until it holds or `timeout` passes; returns its last value.
-template <class Pred>
-bool poll_until(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (pred()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // A file the stand-in serves: its repo path under the hub and how the hub answers.

@@ -4,6 +4,8 @@
 // /api/v1/server/{help,version,devices}.
 // Waits poll the API with hard deadlines.
 #include "gateway_process.hpp"
+#include "studio/test/free_port.hpp"
+#include "studio/test/observe.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
@@ -22,18 +24,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
-
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 const header_list json_type{{"Content-Type", "application/json"}};
 

@@ -2,6 +2,8 @@
 // as the instance binary and small generated GGUF files in its models dir.
 // Every wait polls observable state with a hard deadline; no fixed sleeps.
 #include "gateway_process.hpp"
+#include "studio/test/free_port.hpp"
+#include "studio/test/observe.hpp"
 #include "gguf_writer.hpp"
 
 #include <doctest/doctest.h>
@@ -20,51 +22,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
-
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Live (non-zombie) processes whose command line has "--port <port>".
-int processes_on_port(unsigned short port) {
-  int count = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-    auto name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "cmdline", std::ios::binary);
-    std::vector<std::string> args;
-    for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
-    auto stat = slurp(e.path() / "stat");
-    auto close = stat.rfind(')');
-    bool zombie = close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z';
-    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "--port" && args[i + 1] == std::to_string(port) && !zombie) ++count;
-    }
-  }
-  return count;
-}
-
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
-  }
-  return done();
-}
 
 // A small llama-shaped model: 22 layers, 2048 wide, 32 heads, 4 KV heads.
 std::string small_model(std::uint32_t block_count = 22) {

@@ -1,0 +1,25 @@
+// Waiting on observable state in integration tests: bounded polling, file
+// contents, and which processes are alive.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace studio::test {
+
+// Checks `done` every 10 ms until it holds or `limit` passes; returns its last value.
+// (A polling interval on observable state, not a sleep standing in for an event.)
+bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(10));
+
+// A whole file, or "" when it cannot be read.
+std::string slurp(const std::filesystem::path& path);
+
+// Whether a pid is alive (a zombie counts as gone).
+bool pid_alive(int pid);
+
+// Live processes whose command line holds "--port <port>".
+int processes_on_port(unsigned short port);
+
+}  // namespace studio::test
