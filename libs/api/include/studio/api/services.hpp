@@ -2,6 +2,7 @@
 // handlers hold references to it.
 #pragma once
 
+#include "studio/api/inference_metrics.hpp"
 #include "studio/api/v2_inference.hpp"
 #include "studio/core/config.hpp"
 #include "studio/gguf/metadata_cache.hpp"
@@ -52,6 +53,7 @@ struct services {
   sysinfo::system_sampler* system = nullptr;           // CPU/memory/GPU sampler (/api/v2/metrics)
   gguf::metadata_cache model_metadata;                 // GGUF headers by (path, size, mtime)
   model_performance model_perf;                        // /api/v2 chat tokens per model
+  inference_metrics inference;                         // per-model tokens, TTFT, open streams (proxy -> /metrics)
   http::request_metrics http_metrics;                  // answered requests by route/status (GET /metrics)
   boost::asio::any_io_executor file_work;              // small thread pool for blocking file work; empty: inline
   // Whether a running llama-server uses a model file (DELETE of the file answers 409).
