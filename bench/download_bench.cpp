@@ -1,12 +1,17 @@
 // Download throughput of the gateway against a local nginx (the test stand-in for Hugging
-// Face, over TLS on loopback) for a large file: the gateway's single connection vs
-// `curl -o`, parallel Range connections vs one under a per-connection rate cap, and the cost
-// of hashing inline. Prints one line per measurement. Usage: download_bench [MiB] (default 1024).
+// Face, over TLS on loopback) for a large file, in alternating rounds so that both sides of
+// each comparison see the same machine load: the gateway's single connection vs `curl -o`,
+// with and without the checksum (the cost of hashing inline), and under an nginx
+// `limit_rate` per connection (50 and 20 MB/s) the parallel Range mode vs one connection.
+// Prints every round and the medians. Usage: download_bench [MiB (default 1024)] [rounds (default 3)].
 #include "gateway_process.hpp"
 #include "hf_nginx.hpp"
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cstdio>
 #include <iostream>
 
@@ -21,68 +26,113 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-std::string status_of(const gateway_process& gw, const std::string& file) {
-  auto body = json::parse(gw.call("GET", "/api/admin/llm/models", management_key).body);
-  for (const auto& c : body.at("categories").as_array())
-    for (const auto& m : c.at("models").as_array())
-      if (m.at("file").as_string() == file) return std::string(m.at("status").as_string());
-  return "?";
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-// Seconds from POST to "present" for `file` on a gateway with `extra` flags.
+// Seconds from POST to "present" for `file` on a fresh gateway with `extra` flags: resolve,
+// fetch, verify, fsync and rename included. The end is seen on the SSE feed (no polling
+// that would cost the gateway CPU while it downloads).
 double gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::string& file,
                        std::vector<std::string> extra) {
   gateway_options o;
-  o.args = {"--hf-endpoint", hub.endpoint(), "--ca-bundle", hub.ca_bundle().string(), "--catalog", catalog.string()};
+  o.args = {"--hf-endpoint", hub.endpoint(), "--ca-bundle", hub.ca_bundle().string(), "--catalog", catalog.string(),
+            "--threads", "1"};
   o.args.insert(o.args.end(), extra.begin(), extra.end());
   gateway_process gw(o);
+  std::atomic<bool> connected = false;
+  std::chrono::steady_clock::time_point end;
+  std::string seen;
+  std::thread reader([&] {
+    stream_callbacks cb;
+    cb.on_headers = [&](const http_result&) { connected = true; };
+    cb.on_piece = [&](std::string_view piece) {
+      seen += piece;
+      bool over = seen.find("\"status\":\"present\"") != std::string::npos ||
+                  seen.find("\"status\":\"failed\"") != std::string::npos;
+      if (over) end = std::chrono::steady_clock::now();
+      return !over;
+    };
+    request_stream("127.0.0.1", gw.port(), "GET", "/api/admin/llm/downloads/events", "",
+                   {{"X-API-Key", management_key}}, cb, 600s);
+  });
+  if (!poll_until([&] { return connected.load(); }, 10s)) {
+    reader.join();
+    throw std::runtime_error("no SSE feed");
+  }
   auto start = std::chrono::steady_clock::now();
   gw.call("POST", "/api/admin/llm/models/download/" + file, management_key);
-  std::string st;
-  poll_until([&] { st = status_of(gw, file); return st == "present" || st == "failed"; }, 600s);
-  double s = seconds_since(start);
-  if (st != "present") throw std::runtime_error(file + " ended " + st + "\n" + gw.process().output());
-  return s;
+  reader.join();
+  if (seen.find("\"status\":\"present\"") == std::string::npos)
+    throw std::runtime_error(file + " did not become present\n" + seen + gw.process().output());
+  return std::chrono::duration<double>(end - start).count();
+}
+
+// Seconds for `curl -o FILE` of a CDN path (one connection, no checksum, no fsync).
+double curl_seconds(const hf_nginx& hub, const std::string& path) {
+  temp_dir dir;
+  auto t = std::chrono::steady_clock::now();
+  run_tool("curl", {"-s", "-o", (dir.path() / "out").string(), "--cacert", hub.ca_bundle().string(), hub.cdn_url(path)});
+  return seconds_since(t);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 1024;
+  int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
   std::size_t size = mib << 20;
-  std::cout << "generating 3 files of " << mib << " MiB...\n";
+  std::cout << "generating 4 files of " << mib << " MiB..." << std::endl;
   hf_nginx hub({{"hashed.gguf", size},
                 {"unhashed.gguf", size, hf_file::kind::lfs, "files", "not-a-sha256"},
-                {"capped.gguf", size, hf_file::kind::lfs, "capped"}});
-  temp_dir cat_dir, curl_dir;
+                {"capped.gguf", size, hf_file::kind::lfs, "capped"},
+                {"capped20.gguf", size, hf_file::kind::lfs, "capped20"}});
+  temp_dir cat_dir;
   json::array models;
-  for (const char* f : {"hashed.gguf", "unhashed.gguf", "capped.gguf"})
+  for (const char* f : {"hashed.gguf", "unhashed.gguf", "capped.gguf", "capped20.gguf"})
     models.push_back(json::object{{"name", f}, {"file", f}, {"size_gb", 1}, {"hf_repo", "org/models"}});
   auto catalog = cat_dir.write_file(
       "catalog.json", json::serialize(json::object{
                           {"categories", json::array{json::object{{"id", "b"}, {"name", "B"}, {"models", models}}}}}));
   const std::vector<std::string> single = {"--download-parallel-min-bytes", std::to_string(1ULL << 50)};
   const std::vector<std::string> parallel = {"--download-parallel-min-bytes", "1048576", "--download-connections", "4"};
-
-  auto t = std::chrono::steady_clock::now();
-  run_tool("curl", {"-s", "-o", (curl_dir.path() / "out").string(), "--cacert", hub.ca_bundle().string(),
-                    "https://localhost:" + std::to_string(hub.cdn_port()) + "/files/hashed.gguf"});
-  double curl_s = seconds_since(t);
-  fs::remove(curl_dir.path() / "out");
-  double hashed_s = gateway_seconds(hub, catalog, "hashed.gguf", single);
-  double unhashed_s = gateway_seconds(hub, catalog, "unhashed.gguf", single);
-  double capped_single_s = gateway_seconds(hub, catalog, "capped.gguf", single);
-  double capped_parallel_s = gateway_seconds(hub, catalog, "capped.gguf", parallel);
-
   auto rate = [&](double s) { return static_cast<double>(size) / s / (1 << 20); };
-  std::printf("file: %zu MiB, nginx over TLS on loopback\n", mib);
-  std::printf("curl -o FILE                      %7.2f s  %8.1f MiB/s\n", curl_s, rate(curl_s));
-  std::printf("gateway, 1 connection, sha256    %7.2f s  %8.1f MiB/s  (%.0f%% of curl)\n", hashed_s, rate(hashed_s),
-              100 * curl_s / hashed_s);
-  std::printf("gateway, 1 connection, no hash   %7.2f s  %8.1f MiB/s  (hashing costs %.1f%%)\n", unhashed_s,
-              rate(unhashed_s), 100 * (hashed_s - unhashed_s) / hashed_s);
-  std::printf("50 MB/s cap per connection, 1    %7.2f s  %8.1f MiB/s\n", capped_single_s, rate(capped_single_s));
-  std::printf("50 MB/s cap per connection, 4    %7.2f s  %8.1f MiB/s  (%.2fx)\n", capped_parallel_s,
-              rate(capped_parallel_s), capped_single_s / capped_parallel_s);
+
+  std::vector<double> curl_s, hashed_s, unhashed_s, capped1_s, capped4_s, slow1_s, slow4_s;
+  std::printf("file: %zu MiB, nginx over TLS on loopback, %d rounds\n", mib, rounds);
+  for (int r = 0; r < rounds; ++r) {
+    curl_s.push_back(curl_seconds(hub, "files/hashed.gguf"));
+    hashed_s.push_back(gateway_seconds(hub, catalog, "hashed.gguf", single));
+    unhashed_s.push_back(gateway_seconds(hub, catalog, "unhashed.gguf", single));
+    std::printf("round %d: curl %.2f s, gateway sha256 %.2f s (%.0f%%), gateway no hash %.2f s\n", r + 1,
+                curl_s.back(), hashed_s.back(), 100 * curl_s.back() / hashed_s.back(), unhashed_s.back());
+    std::fflush(stdout);
+  }
+  for (int r = 0; r < rounds; ++r) {
+    capped1_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", single));
+    capped4_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", parallel));
+    std::printf("round %d: 50 MB/s cap per connection: 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
+                capped1_s.back(), capped4_s.back(), capped1_s.back() / capped4_s.back());
+    std::fflush(stdout);
+  }
+  for (int r = 0; r < rounds; ++r) {
+    slow1_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", single));
+    slow4_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", parallel));
+    std::printf("round %d: 20 MB/s cap per connection: 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
+                slow1_s.back(), slow4_s.back(), slow1_s.back() / slow4_s.back());
+    std::fflush(stdout);
+  }
+  double c = median(curl_s), h = median(hashed_s), u = median(unhashed_s), c1 = median(capped1_s), c4 = median(capped4_s);
+  std::printf("medians:\n");
+  std::printf("curl -o FILE                      %7.2f s  %8.1f MiB/s\n", c, rate(c));
+  std::printf("gateway, 1 connection, sha256    %7.2f s  %8.1f MiB/s  (%.0f%% of curl)\n", h, rate(h), 100 * c / h);
+  std::printf("gateway, 1 connection, no hash   %7.2f s  %8.1f MiB/s  (hashing costs %.1f%%)\n", u, rate(u),
+              100 * (h - u) / h);
+  std::printf("50 MB/s cap per connection, 1    %7.2f s  %8.1f MiB/s\n", c1, rate(c1));
+  std::printf("50 MB/s cap per connection, 4    %7.2f s  %8.1f MiB/s  (%.2fx)\n", c4, rate(c4), c1 / c4);
+  double s1 = median(slow1_s), s4 = median(slow4_s);
+  std::printf("20 MB/s cap per connection, 1    %7.2f s  %8.1f MiB/s\n", s1, rate(s1));
+  std::printf("20 MB/s cap per connection, 4    %7.2f s  %8.1f MiB/s  (%.2fx)\n", s4, rate(s4), s1 / s4);
   return 0;
 }

@@ -1,8 +1,9 @@
 // A real nginx on loopback standing in for Hugging Face, for the download tests: TLS from a
 // CA generated here with the openssl CLI, a "hub" server (127.0.0.1) answering the resolve
 // protocol and a "CDN" server (reached as localhost, another host name) serving the bytes.
-// Both log "$request $status $http_authorization $http_range" per request. nginx runs in the
-// foreground as our child (its own process group) and is stopped with the object.
+// Both log "$server_port "$request" $status "$http_authorization" "$http_range" $body_bytes_sent
+// $msec" per request. nginx runs in the foreground as our child (its own process group) and
+// is stopped with the object.
 #pragma once
 
 #include "studio/test/child_process.hpp"
@@ -55,7 +56,9 @@ struct hf_file {
   std::string name;                 // file name in files/ and in the repo
   std::size_t size = 0;             // random content of this size
   enum class kind { lfs, small } how = kind::lfs;
-  std::string cdn_location = "files";  // files, slow (1 MiB/s without Range), stall, drop, norange, capped (50 MB/s)
+  // files, slow (1 MiB/s without Range), stall, drop, norange, capped (50 MB/s), capped20
+  // (20 MB/s), busy (429 with Retry-After: 1 while set_busy(true)), down (always 503)
+  std::string cdn_location = "files";
   std::string linked_etag;             // override (e.g. a wrong checksum); default: the real sha256
 };
 
@@ -108,6 +111,13 @@ class hf_nginx {
   std::filesystem::path file(const std::string& name) const { return dir_.path() / "files" / name; }
   std::string hub_log() const { return slurp(dir_.path() / "hub.log"); }
   std::string cdn_log() const { return slurp(dir_.path() / "cdn.log"); }
+  // The CDN URL of a file under a location (e.g. "files/x.gguf").
+  std::string cdn_url(const std::string& path) const { return "https://localhost:" + std::to_string(cdn_port_) + "/" + path; }
+  // While busy, the /busy/ location answers 429 with Retry-After: 1.
+  void set_busy(bool busy) const {
+    if (busy) std::ofstream(dir_.path() / "busy.flag") << "busy";
+    else std::filesystem::remove(dir_.path() / "busy.flag");
+  }
 
  private:
   static bool listening(unsigned short port) {
@@ -146,7 +156,7 @@ class hf_nginx {
     if (::geteuid() == 0) c << "user root;\n";
     c << "worker_processes 1;\npid " << root << "/nginx.pid;\nevents { worker_connections 128; }\nhttp {\n"
       << "  log_format hf '$server_port \"$request\" $status \"$http_authorization\" \"$http_range\" "
-         "$body_bytes_sent';\n"
+         "$body_bytes_sent $msec';\n"
       << "  client_body_temp_path " << root << "/tmp/body;\n  proxy_temp_path " << root << "/tmp/proxy;\n"
       << "  fastcgi_temp_path " << root << "/tmp/fastcgi;\n  uwsgi_temp_path " << root << "/tmp/uwsgi;\n"
       << "  scgi_temp_path " << root << "/tmp/scgi;\n"
@@ -181,6 +191,10 @@ class hf_nginx {
       << "    location /stall/ { alias " << root << "/files/; limit_rate_after 1m; limit_rate $stall_rate; }\n"
       << "    location /norange/ { alias " << root << "/files/; max_ranges 0; }\n"
       << "    location /capped/ { alias " << root << "/files/; limit_rate 50m; }\n"
+      << "    location /capped20/ { alias " << root << "/files/; limit_rate 20m; }\n"
+      << "    location /busy/ {\n      alias " << root << "/files/;\n      if (-f " << root
+      << "/busy.flag) {\n        add_header Retry-After 1 always;\n        return 429;\n      }\n    }\n"
+      << "    location /down/ { return 503; }\n"
       // /drop/ relays an origin that goes quiet after 1 MiB (first request only): the proxy
       // read timeout then closes our connection mid-body, a genuinely dropped connection.
       << "    location /drop/ {\n      proxy_pass http://127.0.0.1:" << origin_port_ << "/;\n"

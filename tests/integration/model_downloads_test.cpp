@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <sstream>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -20,13 +21,20 @@ const char* token = "hf_secret_token_1234";
 
 struct catalog_row {
   std::string file, repo = "org/models";
+  std::string url;     // set: a `source: "url"` entry
+  std::string sha256;  // optional catalog checksum
 };
 
 // A catalog of `rows` in one category, written into `dir`.
 fs::path write_catalog(const temp_dir& dir, const std::vector<catalog_row>& rows) {
   json::array models;
-  for (const auto& r : rows)
-    models.push_back(json::object{{"name", r.file}, {"file", r.file}, {"size_gb", 0.01}, {"hf_repo", r.repo}});
+  for (const auto& r : rows) {
+    json::object m{{"name", r.file}, {"file", r.file}, {"size_gb", 0.01}};
+    if (r.url.empty()) m["hf_repo"] = r.repo;
+    else m["source"] = "url", m["url"] = r.url;
+    if (!r.sha256.empty()) m["sha256"] = r.sha256;
+    models.push_back(std::move(m));
+  }
   json::object cat{{"version", 1},
                    {"date", "2026-01-01 00:00"},
                    {"categories", json::array{json::object{{"id", "test"}, {"name", "Test"}, {"models", models}}}}};
@@ -77,6 +85,27 @@ void queue(const gateway_process& gw, const std::string& file) {
 }
 
 std::string sha256_file(const fs::path& p) { return run_tool("openssl", {"dgst", "-sha256", "-r", p.string()}).substr(0, 64); }
+
+// The $msec times of the CDN log lines that hold `needle`.
+std::vector<double> log_times(const std::string& log, const std::string& needle) {
+  std::vector<double> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(needle) != std::string::npos) out.push_back(std::stod(line.substr(line.rfind(' ') + 1)));
+  return out;
+}
+
+std::uint64_t journal_bytes_done(const fs::path& journal) {
+  std::uint64_t done = 0;
+  try {
+    auto j = json::parse(slurp(journal));
+    for (const auto& d : j.at("downloads").as_array())
+      if (const auto* segs = d.as_object().if_contains("segments"))
+        for (const auto& s : segs->as_array()) done += s.as_array().at(2).to_number<std::uint64_t>();
+  } catch (const std::exception&) {
+  }
+  return done;
+}
 
 std::string error_of(const json::object& entry) {
   const auto* d = entry.if_contains("download");
@@ -153,6 +182,7 @@ TEST_CASE("a stalled connection is retried with a Range request and completes") 
   auto entry = wait_settled(gw, "stall.gguf");
   REQUIRE_MESSAGE(entry.at("status").as_string() == "present", error_of(entry));
   CHECK(sha256_file(gw.studio_dir() / "llm" / "models" / "stall.gguf") == hub.sha256("stall.gguf"));
+  CHECK(gw.process().output().find("stalled: under 1024 bytes/s for 1 s") != std::string::npos);  // our watchdog, not curl's later one
   auto log = hub.cdn_log();
   INFO(log);
   CHECK(log.find("\"bytes=") != std::string::npos);
@@ -309,7 +339,7 @@ TEST_CASE("DELETE cancels a running download and removes its partial file") {
   CHECK(poll_until([&] { return status_of(gw, "slow.gguf") == "missing"; }, 5s));
   CHECK_FALSE(fs::exists(models / "slow.gguf.part"));
   CHECK_FALSE(fs::exists(models / "slow.gguf"));
-  CHECK(slurp(gw.studio_dir() / "llm" / "downloads.json").find("slow.gguf") == std::string::npos);
+  CHECK(poll_until([&] { return slurp(gw.studio_dir() / "llm" / "downloads.json").find("slow.gguf") == std::string::npos; }, 5s));
 }
 
 TEST_CASE("the SSE feed reports progress and the final state") {
@@ -339,6 +369,102 @@ TEST_CASE("the SSE feed reports progress and the final state") {
   CHECK(body.find("event: state\ndata: {\"file\":\"slow.gguf\",\"status\":\"queued\"") != std::string::npos);
   CHECK(body.find("event: progress") != std::string::npos);
   CHECK(body.find("\"status\":\"present\"") != std::string::npos);
+}
+
+TEST_CASE("429 with Retry-After is waited out as asked, then the download completes") {
+  hf_nginx hub({{"busy.gguf", 1 << 20, hf_file::kind::lfs, "busy"}});
+  hub.set_busy(true);
+  temp_dir cat_dir;
+  gateway_process gw(options_for(hub, write_catalog(cat_dir, {{"busy.gguf"}})));  // backoff base 50 ms
+  queue(gw, "busy.gguf");
+  json::object entry;
+  REQUIRE(poll_until(
+      [&] {
+        entry = model_entry(gw, "busy.gguf");
+        const auto* d = entry.if_contains("download");
+        return d != nullptr && d->at("attempts").as_int64() >= 2 && !error_of(entry).empty();
+      },
+      10s));
+  CHECK(entry.at("status").as_string() == "downloading");  // still trying
+  CHECK(error_of(entry) == "HTTP 429 from upstream");
+  hub.set_busy(false);
+  entry = wait_settled(gw, "busy.gguf");
+  REQUIRE_MESSAGE(entry.at("status").as_string() == "present", error_of(entry));
+  CHECK(sha256_file(gw.studio_dir() / "llm" / "models" / "busy.gguf") == hub.sha256("busy.gguf"));
+  auto log = hub.cdn_log();
+  INFO(log);
+  auto refused = log_times(log, "/busy/busy.gguf?X-Amz-Signature=abc HTTP/1.1\" 429");
+  auto served = log_times(log, "/busy/busy.gguf?X-Amz-Signature=abc HTTP/1.1\" 200");
+  REQUIRE(refused.size() >= 1);
+  REQUIRE(served.size() == 1);
+  refused.push_back(served[0]);
+  for (std::size_t i = 1; i < refused.size(); ++i) CHECK(refused[i] - refused[i - 1] >= 0.95);  // not 50 ms
+}
+
+TEST_CASE("503 on every attempt: exponential backoff, attempts counted, then a clear failure") {
+  hf_nginx hub({{"down.gguf", 1 << 20, hf_file::kind::lfs, "down"}});
+  temp_dir cat_dir;
+  gateway_process gw(options_for(hub, write_catalog(cat_dir, {{"down.gguf"}})));  // backoff base 50 ms
+  queue(gw, "down.gguf");
+  auto entry = wait_settled(gw, "down.gguf");
+  CHECK(entry.at("status").as_string() == "failed");
+  CHECK(error_of(entry) == "HTTP 503 from upstream (gave up after 5 failed attempts in a row)");
+  CHECK(entry.at("download").at("attempts").as_int64() == 5);
+  auto log = hub.cdn_log();
+  INFO(log);
+  auto times = log_times(log, "/down/down.gguf?X-Amz-Signature=abc HTTP/1.1\" 503");
+  REQUIRE(times.size() == 5);
+  CHECK(log_times(hub.hub_log(), "/resolve/main/down.gguf").size() == 5);  // each retry resolves again
+  for (std::size_t i = 1; i < times.size(); ++i) {
+    double wanted = 0.05 * (1 << (i - 1));  // 50, 100, 200, 400 ms
+    CHECK(times[i] - times[i - 1] >= wanted - 0.002);
+  }
+  CHECK(times[4] - times[3] > times[1] - times[0]);
+}
+
+TEST_CASE("a source:url entry: size known first, disk check, verified, resumed after kill -9") {
+  hf_nginx hub({{"plain.gguf", 4 << 20, hf_file::kind::lfs, "slow"}});
+  temp_dir cat_dir, studio;
+  auto catalog = write_catalog(cat_dir, {{"plain.gguf", "", hub.cdn_url("slow/plain.gguf"), hub.sha256("plain.gguf")}});
+  auto models = studio.path() / "llm" / "models";
+  {
+    gateway_process refused(options_for(hub, catalog, {"--download-disk-reserve-bytes", "1000000000000000000"}), &studio);
+    queue(refused, "plain.gguf");
+    auto entry = wait_settled(refused, "plain.gguf");
+    CHECK(entry.at("status").as_string() == "failed");
+    CHECK(error_of(entry).find("not enough disk space: 4.0 MiB still to download") != std::string::npos);
+  }
+  {
+    gateway_process first(options_for(hub, catalog), &studio);
+    queue(first, "plain.gguf");
+    REQUIRE(poll_until([&] { return journal_bytes_done(studio.path() / "llm" / "downloads.json") > 0; }, 10s));
+    auto entry = model_entry(first, "plain.gguf");
+    CHECK(entry.at("download").at("total_bytes").as_int64() == 4 << 20);
+    first.process().send_signal(SIGKILL);
+    REQUIRE(first.process().wait_exit(5s));
+  }
+  CHECK(fs::exists(models / "plain.gguf.part"));
+  gateway_process second(options_for(hub, catalog), &studio);
+  auto entry = wait_settled(second, "plain.gguf");
+  REQUIRE_MESSAGE(entry.at("status").as_string() == "present", error_of(entry));
+  CHECK(sha256_file(models / "plain.gguf") == hub.sha256("plain.gguf"));
+  auto log = hub.cdn_log();
+  INFO(log);
+  CHECK(log.find("\"HEAD /slow/plain.gguf HTTP/1.1\" 200") != std::string::npos);
+  CHECK(log.find("\"GET /slow/plain.gguf HTTP/1.1\" 206") != std::string::npos);  // the resume
+  CHECK(log.find("\"bytes=") != std::string::npos);
+  CHECK(second.process().output().find("resuming at") != std::string::npos);
+}
+
+TEST_CASE("a source:url entry that is missing fails at once, naming the URL without its query") {
+  hf_nginx hub({});
+  temp_dir cat_dir;
+  gateway_process gw(options_for(hub, write_catalog(cat_dir, {{"gone.gguf", "", hub.cdn_url("files/gone.gguf?sig=secret")}})));
+  queue(gw, "gone.gguf");
+  auto entry = wait_settled(gw, "gone.gguf");
+  CHECK(entry.at("status").as_string() == "failed");
+  CHECK(error_of(entry) == hub.cdn_url("files/gone.gguf") + " not found (HTTP 404)");
+  CHECK(entry.at("download").at("attempts").as_int64() == 1);
 }
 
 }  // TEST_SUITE

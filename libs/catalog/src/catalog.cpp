@@ -87,6 +87,9 @@ companion parse_companion(const json::value& v, const reader& parent, std::size_
     reader r(v.as_object(), where);
     c.file = *r.text("file", true);
     c.hf_file = r.text("hf_file", false).value_or("");
+    c.url = r.text("url", false).value_or("");
+    if (!c.url.empty() && !c.url.starts_with("https://") && !c.url.starts_with("http://"))
+      r.fail("url", "must be an http(s) URL");
   } else {
     parent.fail("companions", "entries must be strings or objects");
   }
@@ -146,7 +149,12 @@ model_entry parse_model(const json::value& v, const std::string& category_id, st
     }
   }
   if (const auto* comps = r.array("companions", false)) {
-    for (std::size_t i = 0; i < comps->size(); ++i) m.companions.push_back(parse_companion((*comps)[i], r, i));
+    for (std::size_t i = 0; i < comps->size(); ++i) {
+      m.companions.push_back(parse_companion((*comps)[i], r, i));
+      if (m.source == "url" && m.companions.back().url.empty())
+        throw invalid(r.where() + ", companion " + std::to_string(i) +
+                      ": field \"url\" is required when the model's source is \"url\"");
+    }
   }
   return m;
 }

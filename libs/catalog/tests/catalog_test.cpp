@@ -58,6 +58,17 @@ TEST_CASE("errors name the entry and the field") {
   CHECK(error_of(R"({"categories":{}})").find("\"categories\" must be an array") != std::string::npos);
 }
 
+TEST_CASE("a url entry's companions need their own url") {
+  const std::string url_model = R"("name":"M","file":"m.gguf","source":"url","url":"https://example.org/m.gguf")";
+  auto msg = error_of(with_model(url_model + R"(,"companions":["p.gguf"])"));
+  CHECK(msg.find("companion 0: field \"url\" is required") != std::string::npos);
+  CHECK(error_of(with_model(url_model + R"(,"companions":[{"file":"p.gguf","url":"ftp://x"}])")).find("\"url\"") !=
+        std::string::npos);
+  auto parsed = parse_catalog(with_model(url_model + R"(,"companions":[{"file":"p.gguf","url":"https://e.org/p"}])"));
+  REQUIRE(std::holds_alternative<catalog>(parsed));
+  CHECK(std::get<catalog>(parsed).categories[0].models[0].companions[0].url == "https://e.org/p");
+}
+
 TEST_CASE("unsafe file and dest values are rejected") {
   for (const char* file : {"/etc/passwd", "../x.gguf", "a/b.gguf", "a\\\\b.gguf", "x..gguf", "", "a\\u0000b"}) {
     auto msg = error_of(with_model(std::string(R"("name":"M","hf_repo":"o/r","file":")") + file + "\""));

@@ -81,16 +81,21 @@ std::optional<std::vector<segment>> decide_resume(const std::optional<saved_prog
 }
 
 std::vector<segment> plan_segments(std::uint64_t total, unsigned connections, std::uint64_t min_parallel_bytes,
-                                   bool accepts_ranges) {
+                                   bool accepts_ranges, std::uint64_t chunk_bytes, std::uint64_t max_chunks) {
   if (!accepts_ranges || connections <= 1 || total < min_parallel_bytes || total < connections)
     return {segment{0, total, 0}};
+  auto ceil_div = [](std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; };
+  std::uint64_t chunk = std::min(std::max<std::uint64_t>(chunk_bytes, 1), ceil_div(total, connections));
+  if (max_chunks > 0) chunk = std::max(chunk, ceil_div(total, max_chunks));
   std::vector<segment> out;
-  std::uint64_t step = total / connections;
-  for (unsigned i = 0; i < connections; ++i) {
-    std::uint64_t start = i * step;
-    out.push_back(segment{start, i + 1 == connections ? total : start + step, 0});
-  }
+  for (std::uint64_t start = 0; start < total; start += chunk) out.push_back(segment{start, std::min(total, start + chunk), 0});
   return out;
+}
+
+std::uint64_t contiguous_prefix(const std::vector<segment>& segs, std::size_t& first) {
+  while (first < segs.size() && segs[first].complete()) ++first;
+  if (first < segs.size()) return segs[first].next();
+  return segs.empty() ? 0 : segs.back().end;
 }
 
 failure classify_status(long status, std::string_view code, std::string_view repo, std::string_view file,
@@ -127,6 +132,21 @@ failure classify_status(long status, std::string_view code, std::string_view rep
     return f;
   }
   f.message = "unexpected HTTP " + std::to_string(status) + " from upstream";
+  return f;
+}
+
+std::string_view url_for_messages(std::string_view url) { return url.substr(0, url.find_first_of("?#")); }
+
+failure classify_url_status(long status, std::string_view url, std::optional<std::string_view> retry_after) {
+  auto shown = std::string(url_for_messages(url));
+  if (status == 429 || status == 408 || status >= 500) return classify_status(status, "", "", "", retry_after, false);
+  failure f;
+  if (status == 401 || status == 403)
+    f.message = "access denied by the server of " + shown + " (HTTP " + std::to_string(status) + ")";
+  else if (status == 404 || status == 410)
+    f.message = shown + " not found (HTTP " + std::to_string(status) + ")";
+  else
+    f.message = "unexpected HTTP " + std::to_string(status) + " from " + shown;
   return f;
 }
 

@@ -2,7 +2,7 @@
 #include "studio/download/download_job.hpp"
 
 #include "studio/download/resolver.hpp"
-#include "studio/download/sha256_stream.hpp"
+#include "studio/download/prefix_hasher.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -12,6 +12,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <set>
 
 // g++ 12 reports -Wmismatched-new-delete for these coroutines' frames (Asio's frame
 // allocator's own operator new/delete pair) after inlining: a false positive.
@@ -44,17 +48,17 @@ fs::path part_path(const fs::path& target) {
   return p;
 }
 
-// Runs `fn` on the pool and comes back to the I/O executor.
-template <class Fn>
-net::awaitable<std::invoke_result_t<Fn>> on_pool(net::thread_pool& pool, Fn fn) {
-  auto home = co_await net::this_coro::executor;
-  co_await net::post(pool.get_executor(), net::use_awaitable);
-  auto result = fn();
-  co_await net::post(home, net::use_awaitable);
-  co_return result;
-}
+// Ends a prefix_hasher's queued work when an attempt ends without needing its digest.
+struct hasher_guard {
+  std::shared_ptr<prefix_hasher> h;
+  ~hasher_guard() {
+    if (h) h->abandon();
+  }
+};
 
-// Fetches the planned segments once. Updates job->progress as bytes land.
+// Fetches the planned segments once: up to `connections` Range requests at a time, each
+// taking the next unfetched chunk in file order when its previous one is done. Updates
+// job->progress as bytes land; the written prefix is hashed meanwhile on the pool.
 net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_state> job, const resolved_file& rf,
                                           const std::optional<std::string>& expected_sha) {
   const auto& opts = ctx.opts;
@@ -66,7 +70,8 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
   auto segments = decide_resume(job->progress, now, ec ? 0 : part_size);
   if (!segments) {
     fs::remove(part, ec);
-    segments = plan_segments(rf.size, opts.connections, opts.parallel_min_bytes, rf.accepts_ranges && rf.size > 0);
+    segments = plan_segments(rf.size, opts.connections, opts.parallel_min_bytes, rf.accepts_ranges && rf.size > 0,
+                             opts.chunk_bytes);
   } else {
     spdlog::info("download {}: resuming at {} of {} bytes", job->spec.file,
                  [&] { std::uint64_t d = 0; for (auto& s : *segments) d += s.done; return d; }(), rf.size);
@@ -93,30 +98,38 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
   if (segs.size() > 1 && ::ftruncate(fd, static_cast<off_t>(rf.size)) != 0)
     co_return attempt_result{attempt_result::kind::fail, "cannot size " + part.string() + ": " + std::strerror(errno)};
 
-  bool streaming = segs.size() == 1 && segs[0].start == 0;
-  sha256_stream hasher;
-  if (streaming && expected_sha && segs[0].done > 0) {
-    auto prefix = segs[0].done;
-    bool ok = co_await on_pool(ctx.pool, [&] { return hash_file_prefix(part, prefix, hasher); });
-    if (!ok) {
-      segs[0].done = 0;
-      job->downloaded = 0;
-      hasher.reset();
-      if (::ftruncate(fd, 0) != 0) co_return attempt_result{attempt_result::kind::retry, "cannot truncate partial file"};
-    }
-  }
+  // The prefix on disk (a resumed one too) is hashed on the pool while the rest arrives.
+  hasher_guard hasher{std::make_shared<prefix_hasher>(ctx.pool, part, expected_sha.has_value())};
+  std::size_t first_open = 0;  // segments before it are complete
+  auto prefix = [&] { return size_known ? contiguous_prefix(segs, first_open) : segs[0].next(); };
+  hasher.h->advance(prefix());
 
-  bool progressed = false, restart_whole = false, discard = false;
+  const std::size_t connections = segs.size() > 1 ? std::max(1u, opts.connections) : 1;
+  // The bandwidth cap is per download: its connections share it.
+  transfer_options topts = opts.transfer;
+  if (topts.max_bytes_per_second > 0)
+    topts.max_bytes_per_second = std::max<std::uint64_t>(1, topts.max_bytes_per_second / connections);
+  bool progressed = false, restart_whole = false;
   std::string write_error;
+  // The transfers of this attempt, by segment; kept until the attempt ends.
   std::vector<std::unique_ptr<http_transfer>> transfers;
-  for (std::size_t i = 0; i < segs.size(); ++i) {
-    if (size_known && segs[i].complete()) continue;
+  std::map<http_transfer*, std::size_t> segment_of;
+  // Bytes per transfer since the stall watchdog last saw enough of them.
+  struct flow {
+    std::uint64_t bytes = 0, mark_bytes = 0;
+    clock_type::time_point mark = clock_type::now();
+  };
+  std::map<http_transfer*, flow> flows;
+  std::set<http_transfer*> stalled;
+  auto make_transfer = [&](std::size_t i) {
     transfer_request req{rf.url, false, std::nullopt, std::nullopt};
     if (rf.send_token && !opts.hf_token.empty()) req.bearer_token = opts.hf_token;
     if (segs[i].next() > 0 || segs.size() > 1) req.range = {segs[i].next(), size_known ? segs[i].end : 0};
     auto checked = std::make_shared<bool>(false);
     auto self = std::make_shared<http_transfer*>(nullptr);  // set once the transfer exists
-    auto sink = [&, i, checked, self](std::string_view data) -> bool {
+    auto got = std::make_shared<flow*>(nullptr);
+    auto sink = [&, i, checked, self, got](std::string_view data) -> bool {
+      (*got)->bytes += data.size();
       auto& s = segs[i];
       if (!*checked) {
         *checked = true;
@@ -127,8 +140,8 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
           spdlog::warn("download {}: server ignored the Range request; restarting from byte 0", job->spec.file);
           job->downloaded -= s.done;
           s.done = 0;
-          hasher.reset();
-          streaming = true;
+          first_open = 0;
+          hasher.h->restart();
           if (::ftruncate(fd, 0) != 0) return false;
         } else if (action == body_action::restart_at_zero) {
           restart_whole = true;
@@ -145,97 +158,139 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
       std::size_t put = 0;
       while (put < data.size()) {
         auto n = ::pwrite(fd, data.data() + put, data.size() - put, off + static_cast<off_t>(put));
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
           write_error = std::string("write failed: ") + std::strerror(errno);
           return false;
         }
         put += static_cast<std::size_t>(n);
       }
-      if (streaming && expected_sha) hasher.update(data);
       s.done += data.size();
       job->downloaded += data.size();
       progressed = true;
+      if (i == first_open || !size_known) hasher.h->advance(prefix());
       ctx.changed(*job, false);
       return true;
     };
-    transfers.push_back(std::make_unique<http_transfer>(req, opts.transfer, sink));
+    transfers.push_back(std::make_unique<http_transfer>(req, topts, sink));
     *self = transfers.back().get();
-  }
+    segment_of[*self] = i;
+    *got = &flows[*self];
+    return *self;
+  };
 
-  if (job->cancel_requested) co_return attempt_result{attempt_result::kind::cancelled, "cancelled"};  // during hashing
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < segs.size(); ++i)
+    if (!size_known || !segs[i].complete()) todo.push_back(i);
+
+  if (job->cancel_requested) co_return attempt_result{attempt_result::kind::cancelled, "cancelled"};
   transfer_group group(ctx.driver);
   job->group = &group;
-  std::vector<http_transfer*> raw;
-  for (auto& t : transfers) raw.push_back(t.get());
-  co_await group.run(raw);
-  job->group = nullptr;
-  if (job->cancel_requested) co_return attempt_result{attempt_result::kind::cancelled, "cancelled"};
+  struct group_unset { job_state& j; ~group_unset() { j.group = nullptr; } } unset{*job};
+  std::optional<attempt_result> failed;  // the first failure; the other transfers are then stopped
+  bool discard = false;
+  std::size_t next_todo = 0;
 
-  attempt_result failed{attempt_result::kind::retry, ""};
-  failed.progressed = progressed;
-  for (auto* t : raw) {
+  // Stall watchdog: a transfer that gets fewer than low_speed_bytes/s for low_speed_seconds
+  // is ended (curl's own check averages over ~5 s more, so it only backs this up).
+  net::steady_timer watchdog(ctx.driver.executor());
+  auto alive = std::make_shared<bool>(true);
+  struct alive_guard { std::shared_ptr<bool> a; ~alive_guard() { *a = false; } } alive_until_return{alive};
+  const auto window = std::chrono::seconds(std::max(1L, opts.transfer.low_speed_seconds));
+  const auto enough = static_cast<std::uint64_t>(std::max(0L, opts.transfer.low_speed_bytes)) *
+                      static_cast<std::uint64_t>(window.count());
+  std::function<void()> arm_watchdog = [&, alive] {
+    watchdog.expires_after(std::chrono::milliseconds(250));
+    watchdog.async_wait([&, alive](const boost::system::error_code& wait_ec) {
+      if (wait_ec || !*alive) return;
+      auto now = clock_type::now();
+      for (auto& [t, f] : flows) {
+        if (f.bytes - f.mark_bytes >= enough) {
+          f.mark = now;
+          f.mark_bytes = f.bytes;
+        } else if (now - f.mark >= window && group.abort(t, CURLE_OPERATION_TIMEDOUT)) {
+          stalled.insert(t);
+        }
+      }
+      arm_watchdog();
+    });
+  };
+  if (enough > 0) arm_watchdog();
+
+  while (true) {
+    while (!failed && group.running() < connections && next_todo < todo.size()) group.start(make_transfer(todo[next_todo++]));
+    auto* t = co_await group.next_done();
+    if (t == nullptr) break;  // all ended, or cancelled
+    auto& s = segs[segment_of.at(t)];
     long status = t->status();
-    if (!write_error.empty())
-      co_return attempt_result{attempt_result::kind::fail, write_error, std::nullopt, progressed};
-    if (restart_whole) {
+    std::optional<attempt_result> r;
+    if (!write_error.empty()) {
+      r = attempt_result{attempt_result::kind::fail, write_error};
+    } else if (restart_whole) {
       job->progress.reset();
-      co_return attempt_result{attempt_result::kind::retry, "server ignored Range requests; restarting", std::nullopt, true};
-    }
-    if (status == 416) {
+      r = attempt_result{attempt_result::kind::retry, "server ignored Range requests; restarting", std::nullopt, true};
+    } else if (status == 416) {
       auto cr = t->header("content-range");
       auto action = decide_body(rf.size, rf.size, rf.size, 416, cr ? std::optional<std::string_view>(*cr) : std::nullopt);
       bool on_disk_full = size_known && have == rf.size;
-      if (action == body_action::already_complete && on_disk_full) continue;  // nothing was missing
-      discard = true;
-      continue;
-    }
-    if (status != 200 && status != 206 && status != 0) {
+      if (action != body_action::already_complete || !on_disk_full) {
+        discard = true;
+        r = attempt_result{attempt_result::kind::retry, "server refused the saved range; starting over", std::nullopt, true};
+      }
+    } else if (status != 200 && status != 206 && status != 0) {
       auto code = t->header("x-error-code").value_or("");
       auto ra = t->header("retry-after");
-      auto f = classify_status(status, code, job->spec.repo, job->spec.file,
-                               ra ? std::optional<std::string_view>(*ra) : std::nullopt, !opts.hf_token.empty());
-      co_return attempt_result{f.transient ? attempt_result::kind::retry : attempt_result::kind::fail, f.message,
-                               f.retry_after, progressed};
+      auto f = job->spec.source == "url"
+                   ? classify_url_status(status, job->spec.url, ra ? std::optional<std::string_view>(*ra) : std::nullopt)
+                   : classify_status(status, code, job->spec.repo, job->spec.file,
+                                     ra ? std::optional<std::string_view>(*ra) : std::nullopt, !opts.hf_token.empty());
+      r = attempt_result{f.transient ? attempt_result::kind::retry : attempt_result::kind::fail, f.message, f.retry_after};
+    } else if (t->result() == CURLE_WRITE_ERROR) {
+      r = attempt_result{attempt_result::kind::retry, "unexpected Content-Range from the file server"};
+    } else if (stalled.contains(t)) {
+      r = attempt_result{attempt_result::kind::retry, "stalled: under " + std::to_string(opts.transfer.low_speed_bytes) +
+                                                          " bytes/s for " + std::to_string(window.count()) + " s"};
+    } else if (t->result() != CURLE_OK) {
+      r = attempt_result{attempt_result::kind::retry, "transfer failed: " + t->error_text()};
+    } else if (size_known && !s.complete()) {
+      r = attempt_result{attempt_result::kind::retry, "connection ended early"};
     }
-    if (t->result() == CURLE_WRITE_ERROR) {
-      co_return attempt_result{attempt_result::kind::retry, "unexpected Content-Range from the file server", std::nullopt, progressed};
+    if (r && !failed) {
+      failed = std::move(r);
+      group.cancel();  // progress so far is kept; the retry resumes every unfinished chunk
     }
-    if (t->result() != CURLE_OK && failed.message.empty()) failed.message = "transfer failed: " + t->error_text();
   }
-  if (discard) {
-    fs::remove(part, ec);
-    job->progress.reset();
-    co_return attempt_result{attempt_result::kind::retry, "server refused the saved range; starting over", std::nullopt, true};
+  *alive = false;
+  watchdog.cancel();
+  if (job->cancel_requested) co_return attempt_result{attempt_result::kind::cancelled, "cancelled"};
+  if (failed) {
+    failed->progressed = progressed || failed->progressed;
+    if (discard) {
+      fs::remove(part, ec);
+      job->progress.reset();
+    }
+    co_return *failed;
   }
-  if (!failed.message.empty()) co_return failed;
 
   std::uint64_t written = 0;
   for (const auto& s : segs) written += s.done;
   if (size_known && written != rf.size)
     co_return attempt_result{attempt_result::kind::retry, "connection ended early", std::nullopt, progressed};
 
-  // Verify, fsync and publish.
-  if (expected_sha) {
-    std::string digest;
-    if (streaming) {
-      digest = hasher.finish();
-    } else {
-      digest = co_await on_pool(ctx.pool, [&] {
-        sha256_stream h;
-        return hash_file_prefix(part, written, h) ? h.finish() : std::string();
-      });
-    }
-    if (digest != *expected_sha) {
-      fs::remove(part, ec);
-      job->progress.reset();
-      co_return attempt_result{attempt_result::kind::fail,
-                               "checksum mismatch: expected sha256 " + *expected_sha + ", got " + digest +
-                                   "; the file was removed"};
-    }
+  // Verify (little is left to hash by now), fsync and publish.
+  auto fin = co_await hasher.h->finish(written);
+  hasher.h.reset();
+  if (expected_sha && fin.digest != *expected_sha) {
+    fs::remove(part, ec);
+    job->progress.reset();
+    if (fin.digest.empty())
+      co_return attempt_result{attempt_result::kind::retry, "could not read back " + part.string() + " to verify it; starting over"};
+    co_return attempt_result{attempt_result::kind::fail,
+                             "checksum mismatch: expected sha256 " + *expected_sha + ", got " + fin.digest +
+                                 "; the file was removed"};
   }
-  int sync_fd = fd;
-  bool synced = co_await on_pool(ctx.pool, [sync_fd] { return ::fsync(sync_fd) == 0; });
-  if (!synced) co_return attempt_result{attempt_result::kind::retry, "fsync failed"};
+  if (job->cancel_requested) co_return attempt_result{attempt_result::kind::cancelled, "cancelled"};  // while verifying
+  if (!fin.synced) co_return attempt_result{attempt_result::kind::retry, "fsync failed"};
   fs::rename(part, target, ec);
   if (ec) co_return attempt_result{attempt_result::kind::fail, "cannot rename " + part.string() + ": " + ec.message()};
   int dir_fd = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -267,7 +322,7 @@ net::awaitable<void> run_download(job_context ctx, std::shared_ptr<job_state> jo
       job->group = &group;
       std::variant<resolved_file, failure> resolved;
       if (job->spec.source == "url") {
-        resolved = resolved_file{job->spec.url, false, 0, "", std::nullopt, "", false};
+        resolved = co_await probe_url(opts.transfer, job->spec.url, group);
       } else {
         resolved = co_await resolve(opts.transfer, in, group);
       }

@@ -4,6 +4,7 @@
 #include "studio/download/journal.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -180,7 +181,7 @@ void download_queue::persist() {
   last_persist_ = clock_type::now();
   std::vector<journal_entry> entries;
   for (const auto& job : jobs_) entries.push_back(journal_entry{job->spec.file, job->force, job->progress});
-  save_journal(opts_.journal, entries);
+  net::post(journal_writer_, [path = opts_.journal, entries = std::move(entries)] { save_journal(path, entries); });
 }
 
 }  // namespace studio::download

@@ -26,7 +26,13 @@ http_transfer::http_transfer(const transfer_request& req, const transfer_options
   curl_easy_setopt(easy_, CURLOPT_PRIVATE, this);
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
   curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
+  bool follow = req.follow_redirects && !req.bearer_token;
+  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+  if (follow) {
+    curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
+  if (opts.receive_buffer_bytes > 0) curl_easy_setopt(easy_, CURLOPT_BUFFERSIZE, opts.receive_buffer_bytes);
   curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -76,6 +82,12 @@ std::string http_transfer::error_text() const {
   return error_[0] != '\0' ? std::string(error_.data()) : std::string(curl_easy_strerror(result_));
 }
 
+std::string http_transfer::effective_url() const {
+  char* url = nullptr;
+  curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &url);
+  return url != nullptr ? std::string(url) : std::string();
+}
+
 std::size_t http_transfer::on_header(char* data, std::size_t size, std::size_t n, void* self_ptr) {
   auto* self = static_cast<http_transfer*>(self_ptr);
   std::string_view line(data, size * n);
@@ -98,39 +110,66 @@ std::size_t http_transfer::on_body(char* data, std::size_t size, std::size_t n, 
   return keep ? size * n : 0;
 }
 
-net::awaitable<void> transfer_group::run(std::vector<http_transfer*> transfers) {
-  auto ex = co_await net::this_coro::executor;
-  net::steady_timer all_done(ex, net::steady_timer::time_point::max());
-  std::size_t pending = transfers.size();
-  std::vector<bool> finished(transfers.size(), false);
-  for (std::size_t i = 0; i < transfers.size(); ++i) {
-    driver_.add(transfers[i]->handle(), [&, i](CURLcode code) {
-      transfers[i]->set_result(code);
-      finished[i] = true;
-      if (--pending == 0) all_done.cancel();
-    });
+transfer_group::transfer_group(curl_multi_driver& driver) : driver_(driver), wake_(driver.executor()) {}
+
+transfer_group::~transfer_group() { abort_running(); }
+
+void transfer_group::start(http_transfer* t) {
+  running_.push_back(t);
+  driver_.add(t->handle(), [this, t](CURLcode code) {
+    t->set_result(code);
+    std::erase(running_, t);
+    ended_.push_back(t);
+    wake_.cancel();
+  });
+}
+
+void transfer_group::abort_running() {
+  for (auto* t : running_) {
+    driver_.remove(t->handle());
+    t->set_result(CURLE_ABORTED_BY_CALLBACK);
   }
-  bool cancelled = false;
-  cancel_ = [&] {
-    cancelled = true;
-    all_done.cancel();
-  };
-  if (pending > 0) {
-    auto [ec] = co_await all_done.async_wait(net::as_tuple(net::use_awaitable));
+  running_.clear();
+}
+
+net::awaitable<http_transfer*> transfer_group::next_done() {
+  while (!cancelled_ && ended_.empty() && !running_.empty()) {
+    wake_.expires_at(net::steady_timer::time_point::max());
+    auto [ec] = co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
     (void)ec;
   }
-  cancel_ = nullptr;
-  if (pending > 0 || cancelled) {
-    for (std::size_t i = 0; i < transfers.size(); ++i) {
-      if (finished[i]) continue;
-      driver_.remove(transfers[i]->handle());
-      transfers[i]->set_result(CURLE_ABORTED_BY_CALLBACK);
-    }
+  if (cancelled_) {
+    abort_running();
+    co_return nullptr;
+  }
+  if (ended_.empty()) co_return nullptr;
+  auto* t = ended_.front();
+  ended_.pop_front();
+  co_return t;
+}
+
+net::awaitable<void> transfer_group::run(std::vector<http_transfer*> transfers) {
+  for (auto* t : transfers) start(t);
+  for (std::size_t left = transfers.size(); left > 0; --left) {
+    auto* t = co_await next_done();
+    if (t == nullptr) break;
   }
 }
 
+bool transfer_group::abort(http_transfer* t, CURLcode code) {
+  auto it = std::find(running_.begin(), running_.end(), t);
+  if (it == running_.end()) return false;
+  running_.erase(it);
+  driver_.remove(t->handle());
+  t->set_result(code);
+  ended_.push_back(t);
+  wake_.cancel();
+  return true;
+}
+
 void transfer_group::cancel() {
-  if (cancel_) cancel_();
+  cancelled_ = true;
+  wake_.cancel();
 }
 
 }  // namespace studio::download

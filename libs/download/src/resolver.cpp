@@ -134,4 +134,44 @@ net::awaitable<std::variant<resolved_file, failure>> resolve(const transfer_opti
   co_return make_failure(false, "too many redirects resolving " + in.repo + "/" + in.file);
 }
 
+std::variant<resolved_file, failure> interpret_url_probe(long status, const header_lookup& headers,
+                                                         const std::string& final_url) {
+  if (status == 405 || status == 501) {
+    resolved_file r;
+    r.url = final_url;
+    r.accepts_ranges = false;
+    return r;
+  }
+  if (status != 200) {
+    auto retry_after = headers("retry-after");
+    return classify_url_status(status, final_url,
+                               retry_after ? std::optional<std::string_view>(*retry_after) : std::nullopt);
+  }
+  resolved_file r;
+  r.url = final_url;
+  r.size = to_u64(headers("content-length")).value_or(0);
+  auto etag = headers("etag");
+  if (etag && !etag->empty() && !etag->starts_with("W/")) r.etag = unquote(*etag);
+  else if (auto modified = headers("last-modified"); modified && !modified->empty()) r.etag = "last-modified " + *modified;
+  auto ranges = headers("accept-ranges").value_or("");
+  r.accepts_ranges = ranges.find("bytes") != std::string::npos;
+  return r;
+}
+
+net::awaitable<std::variant<resolved_file, failure>> probe_url(const transfer_options& opts, const std::string& url,
+                                                               transfer_group& group) {
+  auto req = head_request(url);
+  req.follow_redirects = true;
+  auto transfer = std::make_unique<http_transfer>(req, opts, nullptr);
+  auto& t = *transfer;
+  std::vector<http_transfer*> one(1, transfer.get());
+  co_await group.run(std::move(one));
+  if (t.result() == CURLE_ABORTED_BY_CALLBACK) co_return make_failure(false, "cancelled");
+  if (t.result() != CURLE_OK)
+    co_return make_failure(true, "cannot reach " + std::string(url_for_messages(url)) + ": " + t.error_text());
+  auto final_url = t.effective_url();
+  co_return interpret_url_probe(t.status(), [&](std::string_view n) { return t.header(n); },
+                                final_url.empty() ? url : final_url);
+}
+
 }  // namespace studio::download

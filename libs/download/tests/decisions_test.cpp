@@ -56,6 +56,27 @@ TEST_CASE("segment plans") {
   for (std::size_t i = 1; i < segs.size(); ++i) CHECK(segs[i].start == segs[i - 1].end);
 }
 
+TEST_CASE("parallel plans are chunks in file order; the contiguous prefix follows them") {
+  auto chunks = plan_segments(100, 4, 10, true, 10);
+  REQUIRE(chunks.size() == 10);
+  CHECK(chunks[3] == segment{30, 40, 0});
+  CHECK(plan_segments(100, 4, 10, true, 10, 5).size() == 5);  // at most max_chunks
+  CHECK(plan_segments(100, 4, 10, true, 1000).size() == 4);   // at least one chunk per connection
+  CHECK(plan_segments(105, 4, 10, true, 10).back() == segment{100, 105, 0});
+
+  std::size_t first = 0;
+  CHECK(contiguous_prefix(chunks, first) == 0);
+  chunks[1].done = 10;  // out of order: no prefix yet
+  chunks[0].done = 4;
+  CHECK(contiguous_prefix(chunks, first) == 4);
+  chunks[0].done = 10;
+  chunks[2].done = 3;
+  CHECK(contiguous_prefix(chunks, first) == 23);
+  CHECK(first == 2);
+  for (auto& c : chunks) c.done = c.end - c.start;
+  CHECK(contiguous_prefix(chunks, first) == 100);
+}
+
 TEST_CASE("failure classes and messages") {
   auto gated = classify_status(401, "GatedRepo", "meta/llama", "m.gguf", std::nullopt, false);
   CHECK_FALSE(gated.transient);

@@ -74,3 +74,37 @@ TEST_CASE("origins and resolve URLs") {
   CHECK_FALSE(same_origin("http://a/x", "https://a/x"));
   CHECK(resolve_url("https://h", "o/r", "main", "dir/m q.gguf") == "https://h/o/r/resolve/main/dir/m%20q.gguf");
 }
+
+TEST_CASE("a source:url HEAD: size, resume identity, ranges; errors name the URL without its query") {
+  const std::string file_url = "https://files.example/m.gguf";
+  auto ok = interpret_url_probe(
+      200, headers({{"content-length", "4096"}, {"etag", "\"5f-abc\""}, {"accept-ranges", "bytes"}}), file_url);
+  auto* r = std::get_if<resolved_file>(&ok);
+  REQUIRE(r);
+  CHECK(r->url == file_url);
+  CHECK_FALSE(r->send_token);
+  CHECK(r->size == 4096);
+  CHECK(r->etag == "5f-abc");
+  CHECK(r->accepts_ranges);
+  CHECK_FALSE(r->sha256);
+
+  auto weak = interpret_url_probe(200, headers({{"etag", "W/\"x\""}, {"last-modified", "Mon, 23 Nov 2026"}}), file_url);
+  REQUIRE(std::get_if<resolved_file>(&weak));
+  CHECK(std::get<resolved_file>(weak).etag == "last-modified Mon, 23 Nov 2026");  // a weak etag is no byte identity
+  CHECK_FALSE(std::get<resolved_file>(weak).accepts_ranges);
+  CHECK(std::get<resolved_file>(weak).size == 0);
+
+  auto no_head = interpret_url_probe(405, headers({}), file_url);
+  REQUIRE(std::get_if<resolved_file>(&no_head));
+  CHECK(std::get<resolved_file>(no_head).size == 0);
+
+  auto missing = interpret_url_probe(404, headers({}), file_url + "?sig=secret#x");
+  REQUIRE(std::get_if<failure>(&missing));
+  CHECK_FALSE(std::get<failure>(missing).transient);
+  CHECK(std::get<failure>(missing).message == file_url + " not found (HTTP 404)");
+  auto denied = interpret_url_probe(403, headers({}), file_url);
+  CHECK(std::get<failure>(denied).message.find("access denied") == 0);
+  auto busy = interpret_url_probe(503, headers({{"retry-after", "3"}}), file_url);
+  CHECK(std::get<failure>(busy).transient);
+  CHECK(std::get<failure>(busy).retry_after == std::chrono::seconds(3));
+}

@@ -14,6 +14,7 @@ namespace studio::catalog {
 struct companion {
   std::string file;     // local file name, next to the model
   std::string hf_file;  // path inside the repo; defaults to `file`
+  std::string url;      // where to fetch it when the model's source is "url" (required there)
   friend bool operator==(const companion&, const companion&) = default;
 };
 

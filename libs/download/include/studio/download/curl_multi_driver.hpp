@@ -31,6 +31,7 @@ class curl_multi_driver {
   // Stops a transfer that has not ended; its `done` is not called. No-op for unknown handles.
   void remove(CURL* easy);
   std::size_t active() const { return done_.size(); }
+  const boost::asio::any_io_executor& executor() const { return ex_; }
 
  private:
   struct watch;

@@ -62,10 +62,19 @@ struct saved_progress {
 std::optional<std::vector<segment>> decide_resume(const std::optional<saved_progress>& saved,
                                                   const upstream_file& now, std::uint64_t part_size);
 
-// Splits [0, total) into `connections` ranges when ranges are accepted and total >=
-// min_parallel_bytes; otherwise one range.
+// One range [0, total) unless ranges are accepted, connections > 1 and total >=
+// min_parallel_bytes; then consecutive chunks of at most chunk_bytes (at least `connections`
+// chunks, at most max_chunks), fetched in order by the connections in turn, so the
+// contiguous prefix (hashed while the rest arrives) grows at the combined rate.
 std::vector<segment> plan_segments(std::uint64_t total, unsigned connections, std::uint64_t min_parallel_bytes,
-                                   bool accepts_ranges);
+                                   bool accepts_ranges, std::uint64_t chunk_bytes = 32ULL << 20,
+                                   std::uint64_t max_chunks = 1024);
+
+// The end of the contiguous run of complete segments from the first one, plus what the first
+// incomplete segment has: how much of the file's prefix is on disk. `first` is where the
+// search starts (segments before it are known complete) and is advanced. Segments must be
+// consecutive from 0.
+std::uint64_t contiguous_prefix(const std::vector<segment>& segs, std::size_t& first);
 
 // A failed attempt, classified.
 struct failure {
@@ -77,6 +86,13 @@ struct failure {
 // An HTTP error status from the hub (with X-Error-Code) or the file host.
 failure classify_status(long status, std::string_view error_code, std::string_view repo, std::string_view file,
                         std::optional<std::string_view> retry_after, bool token_set);
+
+// An HTTP error status from the server of a `source: "url"` catalog entry (url shown without
+// its query string, which may hold a signature).
+failure classify_url_status(long status, std::string_view url, std::optional<std::string_view> retry_after);
+
+// The url without its query string and fragment, for messages.
+std::string_view url_for_messages(std::string_view url);
 
 // Delay before retry number `attempt` (1-based): base * 2^(attempt-1), capped, or Retry-After when given.
 std::chrono::milliseconds backoff_delay(unsigned attempt, std::chrono::milliseconds base,

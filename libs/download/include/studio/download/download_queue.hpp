@@ -11,6 +11,7 @@
 #include "studio/download/download_job.hpp"
 #include "studio/download/event_hub.hpp"
 
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <list>
@@ -51,6 +52,9 @@ class download_queue {
   queue_options opts_;
   curl_multi_driver driver_;
   boost::asio::thread_pool pool_{2};
+  // Journal writes (fsync included) run here, in order, off the I/O thread: on ext4 an fsync
+  // can wait for the writeback of the file being downloaded.
+  boost::asio::strand<boost::asio::thread_pool::executor_type> journal_writer_{boost::asio::make_strand(pool_.get_executor())};
   std::list<std::shared_ptr<job_state>> jobs_;  // queued and running, in order
   std::map<std::string, job_view> failed_;      // last failure per file, until re-queued
   event_hub events_;

@@ -1,12 +1,15 @@
 // One HTTP/1.1 request on a libcurl easy handle, run on the curl_multi_driver and awaited
-// from a coroutine. Redirects are never followed (the caller decides where the token may go).
+// from a coroutine. Redirects are not followed unless asked for (the caller decides where the
+// token may go; a request that follows redirects never carries one).
 #pragma once
 
 #include "studio/download/curl_multi_driver.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -22,6 +25,7 @@ struct transfer_options {
   long low_speed_bytes = 1024;    // abort when slower than this ...
   long low_speed_seconds = 30;    // ... for this long (a stall)
   std::uint64_t max_bytes_per_second = 0;  // 0: unlimited
+  long receive_buffer_bytes = 256 * 1024;  // curl's receive buffer: fewer, larger body callbacks
 };
 
 struct transfer_request {
@@ -29,6 +33,7 @@ struct transfer_request {
   bool head = false;
   std::optional<std::string> bearer_token;  // sent only on this request; never logged
   std::optional<std::pair<std::uint64_t, std::uint64_t>> range;  // [first, last_exclusive); last 0 = to the end
+  bool follow_redirects = false;  // up to 5; ignored (false) when bearer_token is set
 };
 
 class http_transfer {
@@ -50,6 +55,8 @@ class http_transfer {
   void set_result(CURLcode c) { result_ = c; }
   // curl's message for a failed transfer (no URL query strings or tokens in it).
   std::string error_text() const;
+  // The URL of the last request (after followed redirects).
+  std::string effective_url() const;
 
  private:
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self);
@@ -63,18 +70,39 @@ class http_transfer {
   std::array<char, CURL_ERROR_SIZE> error_{};
 };
 
-// Runs the transfers together and resumes once all have ended (each transfer's result() is
-// set) or the group was cancelled (unfinished transfers get CURLE_ABORTED_BY_CALLBACK).
+// Transfers run together on the driver. Either start() them one by one and take each as it
+// ends with next_done(), or run() a fixed set to the end. cancel() ends the waiting at once:
+// unfinished transfers are removed and get CURLE_ABORTED_BY_CALLBACK. The group must outlive
+// its coroutine's use of it; destroying it removes whatever still runs.
 class transfer_group {
  public:
-  explicit transfer_group(curl_multi_driver& driver) : driver_(driver) {}
+  explicit transfer_group(curl_multi_driver& driver);
+  ~transfer_group();
+  transfer_group(const transfer_group&) = delete;
+  transfer_group& operator=(const transfer_group&) = delete;
+
+  void start(http_transfer* t);
+  std::size_t running() const { return running_.size(); }
+  // The next transfer that ended (result() set), in the order they ended; nullptr when the
+  // group was cancelled or nothing runs or waits to be taken.
+  boost::asio::awaitable<http_transfer*> next_done();
+  // Starts all and resumes once all have ended or the group was cancelled.
   boost::asio::awaitable<void> run(std::vector<http_transfer*> transfers);
-  // Ends run() at once; safe to call when nothing runs.
+  // Safe to call when nothing runs; later next_done() calls answer nullptr.
   void cancel();
+  // Ends one running transfer now with `code` (next_done() then hands it out); false when it
+  // is not running. Call from the loop, never from inside a curl callback.
+  bool abort(http_transfer* t, CURLcode code);
+  bool cancelled() const { return cancelled_; }
 
  private:
+  void abort_running();
+
   curl_multi_driver& driver_;
-  std::function<void()> cancel_;
+  std::vector<http_transfer*> running_;
+  std::deque<http_transfer*> ended_;
+  boost::asio::steady_timer wake_;
+  bool cancelled_ = false;
 };
 
 }  // namespace studio::download

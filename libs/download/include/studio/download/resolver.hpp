@@ -61,4 +61,16 @@ boost::asio::awaitable<std::variant<resolved_file, failure>> resolve(const trans
                                                                      const resolve_input& in,
                                                                      transfer_group& group);
 
+// The answer to a HEAD of a `source: "url"` file (redirects followed; final_url is where they
+// ended): size from Content-Length, identity for resuming from ETag (else Last-Modified),
+// ranges when Accept-Ranges says bytes. A server that refuses HEAD (405/501) gives an
+// unknown size. Pure.
+std::variant<resolved_file, failure> interpret_url_probe(long status, const header_lookup& headers,
+                                                         const std::string& final_url);
+
+// HEADs `url` on `group` (following up to 5 redirects, never with a token); transport errors
+// are transient failures, a cancelled group a "cancelled" failure.
+boost::asio::awaitable<std::variant<resolved_file, failure>> probe_url(const transfer_options& opts,
+                                                                       const std::string& url, transfer_group& group);
+
 }  // namespace studio::download
