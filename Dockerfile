@@ -51,6 +51,9 @@ RUN apt-get update -qq \
 COPY --from=llama /opt/llama-server /opt/llama-server
 COPY --from=gateway /src/build/bin/studio-gateway /opt/studio/bin/studio-gateway
 COPY --from=gateway /opt/studio/lib/ /opt/studio/lib/
+# Swagger UI assets for /swagger/ (npm's swagger-ui-dist, installed by the build),
+# found by the gateway at <bin>/../share/studio-gateway/swagger-ui.
+COPY --from=gateway /src/build/share/studio-gateway/ /opt/studio/share/studio-gateway/
 COPY catalog/ /opt/studio/catalog/
 COPY config/ /opt/studio/config/
 COPY scripts/entrypoint.sh /opt/studio/scripts/entrypoint.sh

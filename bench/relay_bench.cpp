@@ -1,22 +1,22 @@
-// relay_bench: compares, in alternating rounds, a client talking to
-// fake-llama-server directly with the same client going through the real
-// studio-gateway binary (raw instance proxy to its admin llama-server).
-// Reports medians of time to first SSE event (TTFT), full-stream time and
-// non-streamed requests/s. Each request opens its own connection (the test
-// client sends "Connection: close"), on both paths alike.
+// relay_bench: issue 5's relay numbers. The same blocking client, in
+// alternating rounds, talks to fake-llama-server three ways: directly, through
+// a Debian nginx (1 worker, proxy_buffering off, HTTP/1.1 upstream keepalive)
+// and through the real studio-gateway binary (POST /v1/chat/completions routed
+// by "model" to its admin llama-server). Reports medians of time to first SSE
+// piece (TTFT), full-stream time, non-streamed requests/s, errors, and the
+// gateway's RSS growth per open stream. Each request opens its own connection
+// ("Connection: close"), on every path alike. Not run by ctest.
 #include "gateway_process.hpp"
+#include "hf_nginx.hpp"  // find_program
 #include "studio/test/free_port.hpp"
+#include "studio/test/observe.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -33,8 +33,8 @@ double median(std::vector<double> v) {
 }
 
 struct target {
+  const char* name;
   unsigned short port;
-  std::string prefix;  // "" direct, "/api/v1/instances/admin/proxy" via the gateway
   header_list headers;
 };
 
@@ -43,31 +43,44 @@ struct sample {
   bool ok;
 };
 
-sample one_stream(const target& t, int tokens) {
-  const std::string body = R"({"messages":[{"role":"user","content":"hi"}],"stream":true,"max_tokens":)" +
-                           std::to_string(tokens) + "}";
+std::string chat_body(bool stream, int tokens) {
+  return R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"stream":)" +
+         std::string(stream ? "true" : "false") + R"(,"max_tokens":)" + std::to_string(tokens) + "}";
+}
+
+// One stream; `opened` (when given) is counted up at its first piece.
+sample one_stream(const target& t, int tokens, std::atomic<int>* opened = nullptr) {
+  const std::string body = chat_body(true, tokens);
   const auto start = steady::now();
   steady::time_point first{};
   stream_callbacks cb;
   cb.on_piece = [&](std::string_view) {
-    if (first == steady::time_point{}) first = steady::now();
+    if (first == steady::time_point{}) {
+      first = steady::now();
+      if (opened) ++*opened;
+    }
     return true;
   };
-  auto r = request_stream("127.0.0.1", t.port, "POST", t.prefix + "/v1/chat/completions", body, t.headers, cb,
-                          10s);
-  const auto end = steady::now();
-  const auto lines = sse_lines(r.head.body);
-  const bool ok = r.complete && r.head.status == 200 && !lines.empty() && lines.back() == "data: [DONE]";
-  return {us(first - start), us(end - start), ok};
+  try {
+    auto r = request_stream("127.0.0.1", t.port, "POST", "/v1/chat/completions", body, t.headers, cb, 30s);
+    const auto end = steady::now();
+    const auto lines = sse_lines(r.head.body);
+    const bool ok = r.complete && r.head.status == 200 && lines.size() == static_cast<std::size_t>(tokens) + 2 &&
+                    lines.back() == "data: [DONE]";
+    return {us(first - start), us(end - start), ok};
+  } catch (const std::exception&) {
+    return {0, 0, false};
+  }
 }
 
 // `clients` threads each run `per_client` streams; returns all samples.
-std::vector<sample> streams(const target& t, int clients, int per_client, int tokens) {
+std::vector<sample> streams(const target& t, int clients, int per_client, int tokens,
+                            std::atomic<int>* opened = nullptr) {
   std::vector<std::vector<sample>> out(clients);
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      for (int i = 0; i < per_client; ++i) out[c].push_back(one_stream(t, tokens));
+      for (int i = 0; i < per_client; ++i) out[c].push_back(one_stream(t, tokens, opened));
     });
   }
   for (auto& th : threads) th.join();
@@ -76,88 +89,202 @@ std::vector<sample> streams(const target& t, int clients, int per_client, int to
   return all;
 }
 
-double requests_per_second(const target& t, int clients, std::chrono::milliseconds length) {
+// Non-streamed chat completions (4 tokens) for `length` from `clients` threads.
+std::pair<double, int> requests_per_second(const target& t, int clients, std::chrono::milliseconds length) {
   std::atomic<long> done{0};
+  std::atomic<int> errors{0};
   const auto stop = steady::now() + length;
+  const std::string body = chat_body(false, 4);
+  header_list headers = t.headers;
+  headers.emplace_back("Content-Type", "application/json");
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
       while (steady::now() < stop) {
-        auto r = request("127.0.0.1", t.port, "GET", t.prefix + "/props", "", t.headers);
-        if (r.status == 200) ++done;
+        try {
+          auto r = request("127.0.0.1", t.port, "POST", "/v1/chat/completions", body, headers);
+          if (r.status == 200) ++done;
+          else ++errors;
+        } catch (const std::exception&) {
+          ++errors;
+        }
       }
     });
   }
   for (auto& th : threads) th.join();
-  return static_cast<double>(done) / std::chrono::duration<double>(length).count();
+  return {static_cast<double>(done) / std::chrono::duration<double>(length).count(), errors.load()};
 }
+
+std::uint64_t rss_bytes(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+// nginx in the foreground on loopback: 1 worker, no buffering, keep-alive
+// upstream connections to the fake, the fake's internal key added.
+class relay_nginx {
+ public:
+  relay_nginx(unsigned short upstream_port, const std::string& key) {
+    auto root = dir_.path();
+    std::filesystem::create_directories(root / "tmp");
+    port_ = free_port();
+    std::ofstream c(root / "nginx.conf");
+    if (::geteuid() == 0) c << "user root;\n";
+    c << "worker_processes 1;\npid " << root.string() << "/nginx.pid;\n"
+      << "events { worker_connections 8192; }\nhttp {\n  access_log off;\n"
+      << "  client_body_temp_path " << root.string() << "/tmp/body;\n  proxy_temp_path " << root.string()
+      << "/tmp/proxy;\n  fastcgi_temp_path " << root.string() << "/tmp/fastcgi;\n  uwsgi_temp_path "
+      << root.string() << "/tmp/uwsgi;\n  scgi_temp_path " << root.string() << "/tmp/scgi;\n"
+      << "  upstream fake { server 127.0.0.1:" << upstream_port << "; keepalive 64; }\n"
+      << "  server {\n    listen 127.0.0.1:" << port_ << ";\n    location / {\n"
+      << "      proxy_pass http://fake;\n      proxy_http_version 1.1;\n"
+      << "      proxy_set_header Connection \"\";\n      proxy_set_header Authorization \"Bearer " << key
+      << "\";\n      proxy_buffering off;\n      proxy_read_timeout 600s;\n    }\n  }\n}\n";
+    c.close();
+    process_ = std::make_unique<child_process>(
+        find_program("nginx"), process_options{{"-p", root.string(), "-c", (root / "nginx.conf").string(), "-e",
+                                                (root / "error.log").string(), "-g", "daemon off;"},
+                                               {},
+                                               root});
+    auto probe = [&] {
+      try {
+        return request("127.0.0.1", port_, "GET", "/health", "", {}, 1s).status == 200;
+      } catch (const std::exception&) {
+        return false;
+      }
+    };
+    if (!poll_until(probe, 10s)) throw std::runtime_error("nginx did not start:\n" + slurp(root / "error.log"));
+  }
+  unsigned short port() const { return port_; }
+
+ private:
+  temp_dir dir_;
+  unsigned short port_ = 0;
+  std::unique_ptr<child_process> process_;
+};
 
 struct rig {
   temp_dir dir;
   unsigned short llm_port = free_port();
   std::unique_ptr<gateway_process> gw;
-  explicit rig(const std::string& token_delay_ms) {
+  std::unique_ptr<relay_nginx> nginx;
+  std::string key;
+
+  rig(const std::string& token_delay_ms, int slots) {
     dir.write_file("llm/models/m.gguf", "GGUF fake model");
     gateway_options o{
         {"--llama-server", bin_path("fake-llama-server").string(), "--llm-port", std::to_string(llm_port)},
-        {{"FAKE_LLAMA_TOKEN_DELAY_MS", token_delay_ms},
-         {"LLAMA_ARG_N_PARALLEL", "64"},
-         {"FAKE_LLAMA_ARGV_FILE", (dir.path() / "argv").string()}}};
+        {{"FAKE_LLAMA_TOKEN_DELAY_MS", token_delay_ms}, {"FAKE_LLAMA_ARGV_FILE", (dir.path() / "argv").string()}}};
     gw = std::make_unique<gateway_process>(o, &dir);
-    auto r = gw->call("POST", "/api/admin/llm/start", management_key, R"({"model":"m.gguf","wait":true})",
-                      {{"Content-Type", "application/json"}});
+    // 256 context tokens per slot: the chat prompt and 64 tokens fit.
+    const std::string start = R"({"model":"m.gguf","wait":true,"parallel":)" + std::to_string(slots) +
+                              R"(,"ctx_size":)" + std::to_string(slots * 256) + "}";
+    auto r = gw->call("POST", "/api/admin/llm/start", management_key, start, {{"Content-Type", "application/json"}});
     if (r.status != 200) throw std::runtime_error("start failed: " + r.body);
-    // The child's internal key, for the direct path (the fake records its argv).
+    // The child's internal key, for the direct and nginx paths (the fake records its argv).
     std::ifstream in(dir.path() / "argv");
     for (std::string arg; std::getline(in, arg);) {
       if (arg == "--api-key") std::getline(in, key);
     }
+    nginx = std::make_unique<relay_nginx>(llm_port, key);
   }
-  std::string key;
-  target direct() const { return {llm_port, "", {{"Authorization", "Bearer " + key}}}; }
-  target via_gateway() const {
-    return {gw->port(), "/api/v1/instances/admin/proxy", {{"X-API-Key", management_key}}};
+  std::vector<target> targets() const {
+    return {{"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}},
+            {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}},
+            {"gateway", gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}}}};
   }
 };
 
 void stream_scenario(const char* name, const rig& r, int clients, int per_client, int tokens, int rounds) {
-  std::vector<double> ttft[2], total[2];
-  int errors[2] = {0, 0};
+  const auto ts = r.targets();
+  std::vector<std::vector<double>> ttft(ts.size()), total(ts.size());
+  std::vector<int> errors(ts.size());
   for (int round = 0; round < rounds; ++round) {
-    for (int side = 0; side < 2; ++side) {
-      auto samples = streams(side == 0 ? r.direct() : r.via_gateway(), clients, per_client, tokens);
-      for (auto& s : samples) {
-        if (!s.ok) ++errors[side];
+    for (std::size_t side = 0; side < ts.size(); ++side) {
+      for (auto& s : streams(ts[side], clients, per_client, tokens)) {
+        if (!s.ok) {
+          ++errors[side];
+          continue;
+        }
         ttft[side].push_back(s.ttft_us);
         total[side].push_back(s.total_us);
       }
     }
   }
-  std::printf("%s\n  direct : TTFT %8.0f us  full %9.0f us  errors %d\n", name, median(ttft[0]),
-              median(total[0]), errors[0]);
-  std::printf("  gateway: TTFT %8.0f us  full %9.0f us  errors %d  (TTFT %.2fx, full %.3fx direct)\n",
-              median(ttft[1]), median(total[1]), errors[1], median(ttft[1]) / median(ttft[0]),
-              median(total[1]) / median(total[0]));
+  std::printf("%s (%d rounds)\n", name, rounds);
+  const double t0 = median(ttft[0]), f0 = median(total[0]);
+  for (std::size_t side = 0; side < ts.size(); ++side) {
+    const double t = median(ttft[side]), f = median(total[side]);
+    std::printf("  %s: TTFT %9.0f us (+%7.0f, %.2fx)  full %10.0f us (%.3fx)  errors %d\n", ts[side].name, t, t - t0,
+                t / t0, f, f / f0, errors[side]);
+  }
+  std::fflush(stdout);
+}
+
+void rate_scenario(const rig& r, int clients, int rounds) {
+  const auto ts = r.targets();
+  std::vector<std::vector<double>> rps(ts.size());
+  std::vector<int> errors(ts.size());
+  for (int round = 0; round < rounds; ++round) {
+    for (std::size_t side = 0; side < ts.size(); ++side) {
+      auto [rate, errs] = requests_per_second(ts[side], clients, 1s);
+      rps[side].push_back(rate);
+      errors[side] += errs;
+    }
+  }
+  std::printf("non-streamed chat (4 tokens), %d clients (%d rounds of 1 s)\n", clients, rounds);
+  for (std::size_t side = 0; side < ts.size(); ++side) {
+    std::printf("  %s: %8.0f req/s (%.2fx direct)  errors %d\n", ts[side].name, median(rps[side]),
+                median(rps[side]) / median(rps[0]), errors[side]);
+  }
+  std::fflush(stdout);
+}
+
+// `n` streams held open at once through the gateway (long token delay); the
+// gateway's RSS before and once every stream has its first piece.
+void open_streams_scenario(const rig& r, int n, int tokens) {
+  const auto gw = r.targets()[2];
+  const int pid = r.gw->process().pid();
+  // Warm up: the pool, the allocator's arenas, a few streams.
+  streams(gw, 8, 1, 1);
+  const auto before = rss_bytes(pid);
+  std::atomic<int> opened{0};
+  std::uint64_t peak = 0;
+  std::thread sampler([&] {
+    poll_until([&] { return opened >= n; }, 60s);
+    peak = rss_bytes(pid);
+  });
+  auto samples = streams(gw, n, 1, tokens, &opened);
+  sampler.join();
+  int errors = 0;
+  for (auto& s : samples) errors += s.ok ? 0 : 1;
+  std::printf("%d open streams through the gateway (%d tokens each)\n  opened %d, errors %d, RSS %.1f -> %.1f MiB: "
+              "%.1f KiB per open stream\n",
+              n, tokens, opened.load(), errors, before / 1048576.0, peak / 1048576.0,
+              (static_cast<double>(peak) - static_cast<double>(before)) / 1024.0 / n);
+  std::fflush(stdout);
 }
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
   {
-    rig r("0");
-    stream_scenario("1 connection, 64 tokens, no token delay", r, 1, 50, 64, 5);
-    double rps[2] = {0, 0};
-    for (int round = 0; round < 3; ++round) {
-      rps[0] += requests_per_second(r.direct(), 32, 1s) / 3;
-      rps[1] += requests_per_second(r.via_gateway(), 32, 1s) / 3;
-    }
-    std::printf(
-        "non-streamed GET /props, 32 clients\n  direct : %8.0f req/s\n  gateway: %8.0f req/s (%.2fx)\n",
-        rps[0], rps[1], rps[1] / rps[0]);
+    rig r("0", 64);
+    stream_scenario("1 connection, 64 tokens, no token delay", r, 1, 40, 64, rounds);
+    rate_scenario(r, 32, rounds);
   }
   {
-    rig r("2");
-    stream_scenario("64 concurrent streams, 64 tokens at 2 ms/token", r, 64, 2, 64, 3);
+    rig r("2", 300);
+    stream_scenario("64 concurrent streams, 64 tokens at 2 ms/token", r, 64, 2, 64, rounds);
+    stream_scenario("256 concurrent streams, 64 tokens at 2 ms/token", r, 256, 1, 64, std::max(1, rounds / 2));
+  }
+  {
+    rig r("1000", 1100);
+    open_streams_scenario(r, 1000, 3);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 // run_gateway: the one io_context, the HTTP server, signals and shutdown.
 #include "gateway.hpp"
 
+#include "studio/api/llama_flags.hpp"
 #include "studio/api/model_downloads.hpp"
 #include "studio/api/routes.hpp"
 #include "studio/catalog/catalog_store.hpp"
@@ -11,6 +12,7 @@
 #include "studio/proxy/proxy.hpp"
 #include "studio/sysinfo/system_sampler.hpp"
 #include "studio/supervisor/gateway_supervision.hpp"
+#include "studio/supervisor/instance_scheduler.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -69,8 +71,9 @@ http::server_limits limits_from(const gateway_config& config) {
 
 // Shutdown: in-flight requests first, then every llama-server child (SIGTERM -> grace -> SIGKILL).
 net::awaitable<void> drain(http::server& server, supervisor::instance_registry& instances,
-                           std::chrono::milliseconds grace) {
+                           supervisor::instance_scheduler& scheduler, std::chrono::milliseconds grace) {
   co_await server.shutdown(grace);
+  scheduler.shutdown();
   co_await instances.shutdown_all();
 }
 
@@ -92,6 +95,15 @@ int run_gateway(const gateway_config& config) {
   services.file_in_use = [&supervision](const std::filesystem::path& p) { return supervision.instances.model_in_use(p); };
   proxy::proxy_client upstream_proxy;
   services.proxy = &upstream_proxy;
+  // The scheduler (on-demand starts, eviction, per-instance slots, idle stops) outlives
+  // its pending work through shared_ptr; shut down with the instances.
+  auto scheduler = std::make_shared<supervisor::instance_scheduler>(
+      ioc.get_executor(), supervision.instances,
+      supervisor::scheduler_options{.max_running = config.max_running_instances,
+                                    .lru_eviction = config.enable_lru_eviction,
+                                    .start_timeout = config.on_demand_start_timeout,
+                                    .max_queue = config.max_queued_requests});
+  services.scheduler = scheduler.get();
   services.last_error = supervision.config_warning;
   catalog::catalog_store catalog(config.catalog, config.studio_dir);
   download::download_queue downloads(ioc.get_executor(), api::download_options(config));
@@ -102,6 +114,9 @@ int run_gateway(const gateway_config& config) {
   services.system = &system;
   net::thread_pool file_pool(2);  // blocking file work (GGUF headers)
   services.file_work = file_pool.get_executor();
+  api::llama_flags binary_flags(ioc.get_executor());  // llama-server --help, read once in the background
+  binary_flags.load(config.llama_server_bin);
+  services.binary_flags = &binary_flags;
   api::restore_downloads(services);
   http::router routes;
   api::add_all_routes(routes, services);
@@ -133,7 +148,7 @@ int run_gateway(const gateway_config& config) {
         }
         stopping = true;
         spdlog::info("signal {}: draining (grace {} ms)", signo, config.shutdown_grace.count());
-        net::co_spawn(ioc, drain(server, supervision.instances, config.shutdown_grace), [&](std::exception_ptr) {
+        net::co_spawn(ioc, drain(server, supervision.instances, *scheduler, config.shutdown_grace), [&](std::exception_ptr) {
           spdlog::info("shutdown complete");
           ioc.stop();
         });

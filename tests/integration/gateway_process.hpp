@@ -24,12 +24,15 @@ inline env_list clean_gateway_env() {
   env_list env;
   for (const char* name : {"STUDIO_HOST", "STUDIO_PORT", "STUDIO_DIR", "STUDIO_API_KEY", "STUDIO_INFERENCE_KEY",
                            "LLAMA_SERVER_BIN", "STUDIO_LLM_PORT", "STUDIO_INSTANCE_PORTS", "STUDIO_CATALOG",
-                           "STUDIO_MODELS_DIR", "HF_ENDPOINT", "HF_TOKEN", "STUDIO_CA_BUNDLE", "STUDIO_LOG_LEVEL",
+                           "STUDIO_MODELS_DIR", "STUDIO_SWAGGER_UI_DIR", "HF_ENDPOINT", "HF_TOKEN", "STUDIO_CA_BUNDLE", "STUDIO_LOG_LEVEL",
                            "STUDIO_THREADS", "STUDIO_MAX_HEADER_BYTES", "STUDIO_MAX_BODY_BYTES",
                            "STUDIO_HEADER_TIMEOUT_MS", "STUDIO_IDLE_TIMEOUT_MS", "STUDIO_SHUTDOWN_GRACE_MS",
                            "STUDIO_MAX_DOWNLOADS", "STUDIO_DOWNLOAD_CONNECTIONS", "STUDIO_DOWNLOAD_PARALLEL_MIN_BYTES",
                            "STUDIO_DOWNLOAD_RATE_LIMIT", "STUDIO_DOWNLOAD_STALL_SECONDS", "STUDIO_DOWNLOAD_RETRY_BASE_MS",
-                           "STUDIO_DOWNLOAD_DISK_RESERVE_BYTES",
+                           "STUDIO_DOWNLOAD_DISK_RESERVE_BYTES", "STUDIO_METRICS_PUBLIC",
+                           "STUDIO_MAX_RUNNING_INSTANCES", "STUDIO_ENABLE_LRU_EVICTION",
+                           "STUDIO_ON_DEMAND_START_TIMEOUT", "STUDIO_MAX_QUEUED_REQUESTS", "STUDIO_ON_DEMAND_DOWNLOAD",
+                           "STUDIO_V2_ON_DEMAND_LOAD",
                            "STUDIO_CONFIG"}) {
     env.emplace_back(name, "");
   }

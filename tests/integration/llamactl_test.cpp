@@ -1,7 +1,8 @@
 // The llamactl instance API end to end: the real gateway supervising
 // fake-llama-server instances; seed 001's "Complete Instance Lifecycle", the
 // 400/404/409 paths, options reaching argv, persistence across a restart, and
-// /api/v1/server/{help,version,devices}.
+// /api/v1/server/{help,version,devices}, options refused when the binary's
+// --help lacks their flag, the live log stream, and /swagger/.
 // Waits poll the API with hard deadlines.
 #include "gateway_process.hpp"
 #include "studio/test/free_port.hpp"
@@ -15,8 +16,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <atomic>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 using namespace studio::test;
@@ -32,13 +36,43 @@ std::string read_text(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// Whether 127.0.0.1:port can be bound now (nothing listens or connects from it).
+bool port_bindable(unsigned port) {
+  if (port > 65535) return false;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<unsigned short>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// The first of `count` consecutive ports that were all free a moment ago (free_port()
+// vouches for the first only; other tests on the machine use ephemeral ports too).
+unsigned short free_range(unsigned count) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto first = free_port();
+    bool all = true;
+    for (unsigned i = 1; i < count && all; ++i) all = port_bindable(first + i);
+    if (all) return first;
+  }
+  FAIL("no " << count << " consecutive free ports");
+  return 0;
+}
+
 // A gateway over `dir` whose named instances use `ports` ports from a free one.
-std::unique_ptr<gateway_process> start_gateway(const temp_dir& dir, unsigned ports) {
-  auto first = free_port();
+std::unique_ptr<gateway_process> start_gateway(const temp_dir& dir, unsigned ports, env_list env = {},
+                                               std::string binary = bin_path("fake-llama-server").string()) {
+  auto first = free_range(ports);
   std::string range = std::to_string(first) + "-" + std::to_string(first + ports - 1);
-  gateway_options options{{"--llama-server", bin_path("fake-llama-server").string(), "--llm-port",
-                           std::to_string(free_port()), "--instance-ports", range},
-                          {}};
+  gateway_options options{
+      {"--llama-server", binary, "--llm-port", std::to_string(free_port()), "--instance-ports", range},
+      std::move(env)};
   return std::make_unique<gateway_process>(options, &dir);
 }
 
@@ -61,6 +95,24 @@ json::object wait_status(const gateway_process& gw, const std::string& name, con
   }
   FAIL("instance " << name << " never became " << want << ": " << json::serialize(last));
   return last;
+}
+
+// Sockets of this machine on local port `port` in state CLOSE_WAIT: the peer closed,
+// the owner (the gateway) has not yet. From /proc/net/tcp (IPv4 loopback).
+int close_wait_sockets(unsigned short port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    auto colon = local.find(':');
+    if (colon == std::string::npos) continue;
+    if (std::stoul(local.substr(colon + 1), nullptr, 16) == port && state == "08") ++n;
+  }
+  return n;
 }
 
 }  // namespace
@@ -207,5 +259,154 @@ TEST_SUITE("llamactl") {
     CHECK(restarted.status == 200);
     CHECK(send(*gw, "POST", "/api/v1/instances/down/start").status == 200);
     wait_status(*gw, "down", "running");
+  }
+
+  TEST_CASE("seed 001's Complete Instance Lifecycle, as written (Bearer keys, absolute model path)") {
+    temp_dir dir;
+    auto model = dir.write_file("models/llama-2-7b.gguf", "GGUF fake model");  // outside the models dir
+    auto gw = start_gateway(dir, 1);
+    auto curl = [&](const std::string& method, const std::string& path, const std::string& key,
+                    const std::string& body = "") {
+      header_list headers{{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}};
+      return request("127.0.0.1", gw->port(), method, path, body, headers);
+    };
+    auto created = curl("POST", "/api/v1/instances/my-model", management_key,
+                        R"({"model": ")" + model.string() + R"("})");
+    REQUIRE(created.status == 201);
+    CHECK(json::parse(created.body).at("name") == "my-model");
+    auto status = curl("GET", "/api/v1/instances/my-model", management_key);
+    REQUIRE(status.status == 200);
+    CHECK(json::parse(status.body).at("created").is_int64());
+    wait_status(*gw, "my-model", "running");
+    auto logs = curl("GET", "/api/v1/instances/my-model/logs?lines=50", management_key);
+    CHECK(logs.status == 200);
+    CHECK(logs.body.find("listening") != std::string::npos);
+    auto chat = curl("POST", "/v1/chat/completions", inference_key,
+                     R"({"model": "my-model", "messages": [{"role": "user", "content": "Hello!"}], "max_tokens": 100})");
+    REQUIRE(chat.status == 200);
+    CHECK(json::parse(chat.body).at("choices").as_array().size() == 1);
+    CHECK(curl("POST", "/api/v1/instances/my-model/stop", inference_key).status == 403);
+    auto stopped = curl("POST", "/api/v1/instances/my-model/stop", management_key);
+    REQUIRE(stopped.status == 200);
+    CHECK(json::parse(stopped.body).at("status") == "stopped");
+    CHECK(curl("DELETE", "/api/v1/instances/my-model", management_key).status == 204);
+    CHECK(curl("GET", "/api/v1/instances/my-model", management_key).status == 404);
+  }
+
+  TEST_CASE("options whose flag the binary's --help does not list are refused with 400") {
+    temp_dir dir;
+    dir.write_file("llm/models/m.gguf", "GGUF fake model");
+    auto fake = bin_path("fake-llama-server").string();
+    auto gw = start_gateway(dir, 2, {{"FAKE_LLAMA_HELP_OMIT", "--flash-attn,--mlock"}});
+    auto error_of = [](const http_result& r) {
+      return std::string(json::parse(r.body).at("error").as_string());
+    };
+    auto refused = send(*gw, "POST", "/api/v1/instances/x", R"({"model":"m.gguf","flash_attn":true})");
+    CHECK(refused.status == 400);
+    CHECK(error_of(refused) == "option 'flash_attn' (flag --flash-attn) is not supported by " + fake);
+    CHECK(send(*gw, "GET", "/api/v1/instances/x").status == 404);  // nothing was created
+    // false passes no flag; listed flags pass.
+    auto created = send(*gw, "POST", "/api/v1/instances/x",
+                        R"({"model":"m.gguf","flash_attn":false,"ctx_size":2048,"jinja":true,"auto_start":false})");
+    CHECK(created.status == 201);
+    auto update = send(*gw, "PUT", "/api/v1/instances/x", R"({"model":"m.gguf","mlock":true})");
+    CHECK(update.status == 400);
+    CHECK(error_of(update) == "option 'mlock' (flag --mlock) is not supported by " + fake);
+    auto load = send(*gw, "POST", "/api/v2/models/m.gguf/load", R"({"use_mlock":true,"force":true})");
+    CHECK(load.status == 400);
+    CHECK(error_of(load).find("(flag --mlock) is not supported") != std::string::npos);
+
+    // A binary whose --help cannot be read refuses nothing (and says so in the log).
+    temp_dir other;
+    other.write_file("llm/models/m.gguf", "GGUF fake model");
+    auto blind = start_gateway(other, 1, {}, "/bin/false");
+    CHECK(send(*blind, "POST", "/api/v1/instances/y", R"({"model":"m.gguf","flash_attn":true,"auto_start":false})")
+              .status == 201);
+    CHECK(poll_until([&] { return blind->process().output().find("no instance option is refused") != std::string::npos; }));
+  }
+
+  TEST_CASE("live log stream: recent lines first, then new ones; 404/400/401") {
+    temp_dir dir;
+    dir.write_file("llm/models/m.gguf", "GGUF fake model");
+    auto gw = start_gateway(dir, 1);
+    REQUIRE(send(*gw, "POST", "/api/v1/instances/s", R"({"model":"m.gguf"})").status == 201);
+    wait_status(*gw, "s", "running");
+
+    std::mutex mutex;
+    std::string received;
+    std::atomic<bool> first_piece{false};
+    auto count = [&](std::string_view needle) {
+      std::lock_guard lock(mutex);
+      std::size_t n = 0;
+      for (auto at = received.find(needle); at != std::string::npos; at = received.find(needle, at + 1)) ++n;
+      return n;
+    };
+    stream_result result;
+    std::thread reader([&] {
+      stream_callbacks callbacks;
+      callbacks.on_piece = [&](std::string_view piece) {
+        std::lock_guard lock(mutex);
+        received += piece;
+        first_piece = true;
+        // Stop once a second child's "starting the main loop" line has come: that line is new.
+        std::size_t n = 0;
+        for (auto at = received.find("starting the main loop"); at != std::string::npos; at = received.find("starting the main loop", at + 1)) ++n;
+        return n < 2;
+      };
+      header_list headers{{"X-API-Key", management_key}};
+      result = request_stream("127.0.0.1", gw->port(), "GET", "/api/v1/instances/s/logs/stream", "", headers,
+                              callbacks);
+    });
+    CHECK(poll_until([&] { return first_piece.load(); }));
+    CHECK(count("starting the main loop") == 1);  // the ring's recent lines came first
+    CHECK(send(*gw, "POST", "/api/v1/instances/s/restart").status == 200);  // a new child logs anew
+    reader.join();
+    CHECK(result.head.status == 200);
+    CHECK(result.head.header("Content-Type").value_or("").starts_with("text/event-stream"));
+    CHECK(result.stopped);
+    CHECK(count("starting the main loop") >= 2);
+    CHECK(received.find("data: ") != std::string::npos);
+    CHECK(poll_until([&] { return close_wait_sockets(gw->port()) == 0; }, 5s));
+
+    // A client that leaves a quiet stream: the handler notices the closed connection
+    // within a second (not at its next write, a keep-alive 15 s away) and the gateway
+    // closes its side of the socket.
+    stream_callbacks leave_at_once;
+    leave_at_once.on_piece = [](std::string_view) { return false; };
+    auto left = request_stream("127.0.0.1", gw->port(), "GET", "/api/v1/instances/s/logs/stream?lines=1", "",
+                               {{"X-API-Key", management_key}}, leave_at_once);
+    CHECK(left.stopped);
+    CHECK(poll_until([&] { return close_wait_sockets(gw->port()) == 0; }, 5s));
+
+    CHECK(send(*gw, "GET", "/api/v1/instances/nope/logs/stream").status == 404);
+    CHECK(send(*gw, "GET", "/api/v1/instances/s/logs/stream?lines=x").status == 400);
+    CHECK(gw->call("GET", "/api/v1/instances/s/logs/stream").status == 401);
+  }
+
+  TEST_CASE("swagger: the OpenAPI document and the Swagger UI page are public") {
+    temp_dir dir;
+    auto gw = start_gateway(dir, 1);
+    auto doc = gw->call("GET", "/swagger/doc.json");
+    REQUIRE(doc.status == 200);
+    CHECK(doc.body == read_text(std::filesystem::path(STUDIO_SOURCE_DIR) / "docs" / "openapi.json"));
+    auto parsed = json::parse(doc.body).as_object();
+    CHECK(parsed.at("openapi").as_string().starts_with("3."));
+    CHECK(parsed.at("paths").as_object().contains("/api/v1/instances/{name}/logs/stream"));
+    auto page = gw->call("GET", "/swagger/");
+    CHECK(page.status == 200);
+    CHECK(page.header("Content-Type").value_or("").starts_with("text/html"));
+    CHECK(page.body.find("swagger-ui-bundle.js") != std::string::npos);
+    CHECK(gw->call("GET", "/swagger").status == 301);
+    CHECK(gw->call("GET", "/swagger/nope.js").status == 404);
+    auto bundle = gw->call("GET", "/swagger/swagger-ui-bundle.js");
+    if (std::filesystem::exists(bin_path("studio-gateway").parent_path().parent_path() / "share" /
+                                "studio-gateway" / "swagger-ui" / "swagger-ui-bundle.js")) {
+      CHECK(bundle.status == 200);
+      CHECK(bundle.body.find("SwaggerUIBundle") != std::string::npos);
+    } else {  // built without npm: the page still answers, the asset says what is missing
+      MESSAGE("Swagger UI assets not built (no npm): checking the 404 instead");
+      CHECK(bundle.status == 404);
+      CHECK(bundle.body.find("missing") != std::string::npos);
+    }
   }
 }

@@ -3,6 +3,7 @@
 // raw instance proxy, key scopes. Waits poll observable state with deadlines.
 #include "gateway_process.hpp"
 #include "studio/test/free_port.hpp"
+#include "studio/test/observe.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
@@ -11,7 +12,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <atomic>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -25,21 +29,51 @@ struct rig {
   temp_dir dir;
   std::unique_ptr<gateway_process> gw;
 
-  rig() {
+  explicit rig(const std::string& token_delay_ms = "5") {
     dir.write_file("llm/models/m.gguf", "GGUF fake model");
     gateway_options options{
         {"--llama-server", bin_path("fake-llama-server").string(), "--llm-port", std::to_string(free_port())},
-        {{"FAKE_LLAMA_TOKEN_DELAY_MS", "5"}}};
+        {{"FAKE_LLAMA_TOKEN_DELAY_MS", token_delay_ms}}};
     gw = std::make_unique<gateway_process>(options, &dir);
   }
   http_result post(const std::string& path, const std::string& body,
                    const std::string& key = management_key) const {
     return gw->call("POST", path, key, body, json_type);
   }
-  void start_admin() const {
-    auto r = post("/api/admin/llm/start", R"({"model":"m.gguf","wait":true,"temp":0.25})");
+  void start_admin(const std::string& extra = "") const {
+    auto r = post("/api/admin/llm/start", R"({"model":"m.gguf","wait":true,"temp":0.25)" + extra + "}");
     REQUIRE(r.status == 200);
   }
+  // Whether the admin llama-server's first slot is generating (its /slots,
+  // through the raw instance proxy; needs "slots":true at start).
+  bool slot_busy() const {
+    auto res = gw->call("GET", "/api/v1/instances/admin/proxy/slots", management_key);
+    REQUIRE(res.status == 200);
+    return json::parse(res.body).at(0).at("is_processing").as_bool();
+  }
+};
+
+// A client socket the test closes when it wants to.
+class raw_client {
+ public:
+  explicit raw_client(unsigned short port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~raw_client() { close(); }
+  void send(const std::string& data) const {
+    REQUIRE(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()));
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
 };
 
 }  // namespace
@@ -100,7 +134,7 @@ TEST_SUITE("proxy") {
 
     CHECK(r.post("/api/admin/llm/stop", "").status == 200);
     auto after = r.post("/v1/chat/completions", R"({"model":"admin","messages":[]})", inference_key);
-    CHECK(after.status == 503);
+    CHECK_MESSAGE(after.status == 503, after.body);
     CHECK(json::parse(after.body).at("error").at("code").as_int64() == 503);
   }
 
@@ -119,6 +153,69 @@ TEST_SUITE("proxy") {
     REQUIRE(tok.status == 200);
     CHECK(json::parse(tok.body).at("tokens").as_array().size() == text.size());
     CHECK(r.gw->call("GET", "/api/v1/instances/admin/proxy/health", inference_key).status == 403);
+  }
+
+  TEST_CASE("client gone: llama-server's slot frees at once, streamed and non-streamed") {
+    rig r("1000");  // one token a second: a write-only check would take seconds to notice
+    r.start_admin(R"(,"slots":true,"parallel":1)");
+    CHECK_FALSE(r.slot_busy());
+
+    // Streamed: the client reads the first token and closes.
+    const std::string streamed =
+        R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"max_tokens":30,"stream":true})";
+    stream_callbacks stop_at_first;
+    stop_at_first.on_piece = [](std::string_view) { return false; };
+    auto s = request_stream("127.0.0.1", r.gw->port(), "POST", "/v1/chat/completions", streamed,
+                            {{"Content-Type", "application/json"}, {"X-API-Key", inference_key}}, stop_at_first, 10s);
+    REQUIRE(s.stopped);
+    auto left = std::chrono::steady_clock::now();
+    REQUIRE(poll_until([&] { return !r.slot_busy(); }, 5s));
+    CHECK(std::chrono::steady_clock::now() - left < 700ms);
+
+    // Non-streamed: nothing is written before the end, so only the watch can tell.
+    const std::string whole = R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"max_tokens":30})";
+    raw_client c(r.gw->port());
+    c.send(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-API-Key: ") + inference_key +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(whole.size()) + "\r\n\r\n" +
+           whole);
+    REQUIRE(poll_until([&] { return r.slot_busy(); }, 5s));
+    c.close();
+    left = std::chrono::steady_clock::now();
+    REQUIRE(poll_until([&] { return !r.slot_busy(); }, 5s));
+    CHECK(std::chrono::steady_clock::now() - left < 700ms);
+  }
+
+  TEST_CASE("200 concurrent streams all complete") {
+    rig r("10");
+    r.start_admin(R"(,"parallel":200,"ctx_size":51200)");  // 256 context tokens per slot
+    constexpr int streams = 200;
+    const std::string body =
+        R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"max_tokens":8,"stream":true})";
+    std::atomic<int> complete{0};
+    std::mutex mutex;
+    std::string first_failure;
+    std::vector<std::thread> clients;
+    for (int i = 0; i < streams; ++i) {
+      clients.emplace_back([&] {
+        std::string failure;
+        try {
+          auto s = request_stream("127.0.0.1", r.gw->port(), "POST", "/v1/chat/completions", body,
+                                  {{"Content-Type", "application/json"}, {"X-API-Key", inference_key}}, {}, 20s);
+          auto lines = sse_lines(s.head.body);
+          if (s.complete && s.head.status == 200 && lines.size() == 10 && lines.back() == "data: [DONE]") {
+            ++complete;
+            return;
+          }
+          failure = std::to_string(s.head.status) + " " + s.head.body;
+        } catch (const std::exception& e) {
+          failure = e.what();
+        }
+        std::lock_guard lock(mutex);
+        if (first_failure.empty()) first_failure = failure;
+      });
+    }
+    for (auto& t : clients) t.join();
+    CHECK_MESSAGE(complete == streams, first_failure);
   }
 
 }  // TEST_SUITE

@@ -5,11 +5,14 @@
 // "admin" is reserved: it is the admin llama-server of /api/admin/llm/* and is not
 // listed, created, changed or deleted here (400). Handlers run on the one
 // io_context; the records map is touched only from there (as the registry is).
+#include "llamactl_log_stream.hpp"
 #include "llamactl_store.hpp"
+#include "studio/api/llama_flags.hpp"
 #include "studio/api/routes.hpp"
 #include "studio/core/config.hpp"
 #include "studio/http/error_shape.hpp"
 #include "studio/supervisor/instance_registry.hpp"
+#include "studio/supervisor/instance_scheduler.hpp"
 #include "studio/supervisor/llama_options.hpp"
 #include "studio/supervisor/port_allocator.hpp"
 
@@ -164,6 +167,7 @@ void restore(llamactl_state& state) {
       continue;
     }
     auto& inst = reg.add(settings_for(config, record.name, *port));
+    if (state.svc.scheduler) state.svc.scheduler->configure(record.name, start_request_for(record, config));
     spdlog::info("llamactl: restored instance {} (port {})", record.name, *port);
     if (record.running) {
       net::co_spawn(reg.executor(), restore_start(inst, start_request_for(record, config)),
@@ -229,6 +233,11 @@ net::awaitable<http::response> handle_create(state_ptr state, http::request_cont
   bool auto_start = true;
   if (auto bad = parse_options(ctx, config, options, auto_start))
     co_return fail(ctx, bad->status, bad->message);
+  auto flag_op = unsupported_flag(state->svc.binary_flags, options);  // flags the binary lacks: 400
+  auto missing_flag = co_await std::move(flag_op);
+  if (missing_flag) co_return fail(ctx, 400, *missing_flag);
+  if (state->records.contains(name) || reg->find(name) != nullptr)  // created while we awaited
+    co_return fail(ctx, 409, "instance '" + name + "' already exists");
   auto port = supervisor::first_free_port(config.instance_ports, reg->ports_in_use());
   if (!port) {
     co_return fail(ctx, 409,
@@ -239,10 +248,19 @@ net::awaitable<http::response> handle_create(state_ptr state, http::request_cont
   if (!persist(*state, record)) co_return fail(ctx, 500, "cannot save instance '" + name + "'");
   auto& inst = reg->add(settings_for(config, name, *port));
   auto& stored = state->records.emplace(name, std::move(record)).first->second;
+  if (state->svc.scheduler) state->svc.scheduler->configure(name, start_request_for(stored, config));
+  if (auto_start && state->svc.scheduler) {  // --max-running-instances: created, but not started
+    auto room = co_await state->svc.scheduler->make_room(name);
+    if (room) {
+      spdlog::warn("llamactl: instance {} not started: {}", name, room->message);
+      auto_start = false;
+    }
+  }
   if (auto_start) {
     auto result = co_await inst.start(start_request_for(stored, config), false);
     if (result.http_status != 200)
       spdlog::warn("llamactl: instance {} did not start: {}", name, result.error);
+    if (state->svc.scheduler) state->svc.scheduler->note_started(name);
   }
   auto o = co_await describe(stored, inst);
   co_return http::json_response(201, o);
@@ -255,10 +273,17 @@ net::awaitable<http::response> handle_update(state_ptr state, http::request_cont
   bool auto_start = true;
   if (auto bad = parse_options(ctx, state->svc.config, options, auto_start))
     co_return fail(ctx, bad->status, bad->message);
+  auto flag_op = unsupported_flag(state->svc.binary_flags, options);  // flags the binary lacks: 400
+  auto missing_flag = co_await std::move(flag_op);
+  if (missing_flag) co_return fail(ctx, 400, *missing_flag);
+  t = find_target(*state, ctx);  // again: the instance may have been deleted while we awaited
+  if (t.error) co_return std::move(*t.error);
   auto updated = *t.record;
   updated.options = std::move(options);
   if (!persist(*state, updated)) co_return fail(ctx, 500, "cannot save instance '" + updated.name + "'");
   *t.record = std::move(updated);
+  if (state->svc.scheduler)
+    state->svc.scheduler->configure(t.record->name, start_request_for(*t.record, state->svc.config));
   auto st = co_await t.inst->status();
   if (st.state != supervisor::instance_state::stopped && st.state != supervisor::instance_state::failed) {
     auto result = co_await t.inst->start(start_request_for(*t.record, state->svc.config), false);
@@ -279,6 +304,7 @@ net::awaitable<http::response> handle_delete(state_ptr state, http::request_cont
     co_return fail(ctx, 500, "cannot remove the file of instance '" + name + "'");
   }
   state->records.erase(name);
+  if (state->svc.scheduler) state->svc.scheduler->forget(name);
   co_await state->svc.instances->remove(name);
   http::response r;
   r.status = 204;
@@ -289,6 +315,10 @@ net::awaitable<http::response> handle_delete(state_ptr state, http::request_cont
 net::awaitable<http::response> handle_start(state_ptr state, http::request_context& ctx) {
   auto t = find_target(*state, ctx);
   if (t.error) co_return std::move(*t.error);
+  if (state->svc.scheduler) {  // --max-running-instances: 409, or evict the LRU one
+    auto room = co_await state->svc.scheduler->make_room(t.record->name);
+    if (room) co_return fail(ctx, room->status, room->message);
+  }
   if (!t.record->running) {
     auto updated = *t.record;
     updated.running = true;
@@ -296,6 +326,7 @@ net::awaitable<http::response> handle_start(state_ptr state, http::request_conte
     t.record->running = true;
   }
   auto result = co_await t.inst->start(start_request_for(*t.record, state->svc.config), false);
+  if (state->svc.scheduler) state->svc.scheduler->note_started(t.record->name);
   if (result.http_status != 200) co_return fail(ctx, result.http_status, result.error);
   auto o = co_await describe(*t.record, *t.inst);
   co_return http::json_response(200, o);
@@ -351,6 +382,11 @@ void add_llamactl_routes(http::router& routes, services& svc) {
   add(verb::post, "/api/v1/instances/{name}/stop", handle_stop);
   add(verb::post, "/api/v1/instances/{name}/restart", handle_start);
   add(verb::get, "/api/v1/instances/{name}/logs", handle_logs);
+  add_llamactl_log_stream_route(routes, svc, [state](const http::request_context& ctx) {
+    auto t = find_target(*state, ctx);
+    using found = std::variant<supervisor::llama_instance*, http::response>;
+    return t.error ? found(std::move(*t.error)) : found(t.inst);
+  });
 }
 
 }  // namespace studio::api

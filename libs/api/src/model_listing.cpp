@@ -2,6 +2,7 @@
 #include "model_listing.hpp"
 
 #include <boost/json/array.hpp>
+#include <sys/stat.h>
 
 namespace studio::api {
 namespace json = boost::json;
@@ -24,7 +25,10 @@ download::download_spec spec_for(const fs::path& models_dir, const catalog::mode
     s.sha256 = m.sha256;
   } else {
     for (const auto& c : m.companions)
-      if (c.file == file) s.hf_file = c.hf_file;
+      if (c.file == file) {
+        s.hf_file = c.hf_file;
+        s.url = c.url;
+      }
   }
   return s;
 }
@@ -51,10 +55,9 @@ struct file_status {
 file_status status_of(const fs::path& path, const std::string& file, const download::download_queue& queue) {
   file_status st;
   st.job = queue.find(file);
-  std::error_code ec;
-  auto stat = fs::status(path, ec);
-  bool present = !ec && fs::is_regular_file(stat);
-  if (present) st.on_disk = fs::file_size(path, ec);
+  struct ::stat sb {};  // one stat per file: the listing stays cheap
+  bool present = ::stat(path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode);
+  if (present) st.on_disk = static_cast<std::uint64_t>(sb.st_size);
   if (st.job && st.job->status != "failed") st.status = st.job->status;
   else if (present) st.status = "present";
   else if (st.job) st.status = "failed";

@@ -2,6 +2,7 @@
 #include "studio/api/prometheus_text.hpp"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -31,12 +32,27 @@ std::string number(double v) {
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     std::snprintf(buf.data(), buf.size(), "%.0f", v);
   } else {
-    std::snprintf(buf.data(), buf.size(), "%.17g", v);
+    // Shortest text that reads back as the same double (0.0025, not 0.0025000000000000001).
+    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size() - 1, v);
+    if (ec != std::errc{}) return "NaN";
+    *end = '\0';
   }
   return buf.data();
 }
 
 }  // namespace
+
+void add_histogram(prom_family& family, const prom_labels& labels, const http::histogram& h) {
+  const auto cumulative = h.cumulative();
+  const auto bounds = h.bounds();
+  for (std::size_t i = 0; i < cumulative.size(); ++i) {
+    prom_labels with_le = labels;
+    with_le.emplace_back("le", i < bounds.size() ? number(bounds[i]) : "+Inf");
+    family.samples.push_back({std::move(with_le), static_cast<double>(cumulative[i]), "_bucket"});
+  }
+  family.samples.push_back({labels, h.sum(), "_sum"});
+  family.samples.push_back({labels, static_cast<double>(h.count()), "_count"});
+}
 
 std::string render_prometheus(const std::vector<prom_family>& families) {
   std::string out;
@@ -44,7 +60,7 @@ std::string render_prometheus(const std::vector<prom_family>& families) {
     out += "# HELP " + f.name + " " + escape(f.help, false) + "\n";
     out += "# TYPE " + f.name + " " + f.type + "\n";
     for (const auto& s : f.samples) {
-      out += f.name;
+      out += f.name + s.suffix;
       if (!s.labels.empty()) {
         out += '{';
         bool first = true;

@@ -2,8 +2,15 @@
 // POST /v1/{chat/completions,completions,embeddings,rerank,
 // reranking} routed by the body's "model" (seed 001), and the raw instance
 // proxy GET|POST /api/v1/instances/{name}/proxy/{*rest}. All of them find a
-// running instance in svc.instances and hand the request to svc.proxy.
+// running instance in svc.instances and hand the request to svc.proxy; the
+// /v1/* and raw routes first take a slot from svc.scheduler (on-demand start,
+// FIFO queue, 429 past its bound; see scheduled_upstream.hpp).
 #include "studio/api/routes.hpp"
+
+#include "on_demand_download.hpp"
+#include "scheduled_upstream.hpp"
+
+#include "proxy_accounting.hpp"
 
 #include "studio/http/error_shape.hpp"
 #include "studio/proxy/chat_defaults.hpp"
@@ -35,15 +42,14 @@ struct target_or_error {
 
 net::awaitable<target_or_error> running_upstream(http::request_context& ctx,
                                                  supervisor::llama_instance& inst) {
-  auto st = co_await inst.status();
+  auto st = inst.route_info();  // a snapshot: no hop onto the instance's strand
   if (st.state != supervisor::instance_state::running) {
     co_return target_or_error{{},
                               http::error_response(ctx.path(), 503,
                                                    "instance '" + inst.name() + "' is not running (" +
                                                        std::string(supervisor::to_string(st.state)) + ")")};
   }
-  std::string key = co_await inst.internal_api_key();
-  co_return target_or_error{{"127.0.0.1", st.port ? st.port : inst.port(), std::move(key)}, std::nullopt};
+  co_return target_or_error{{"127.0.0.1", st.port ? st.port : inst.port(), std::move(st.key)}, std::nullopt};
 }
 
 std::optional<json::object> parse_object(std::string_view text) {
@@ -59,7 +65,7 @@ net::awaitable<supervisor::llama_instance*> instance_for_model(supervisor::insta
                                                                std::string_view model) {
   if (auto* inst = reg.find(model)) co_return inst;
   if (auto* admin = reg.find(admin_name)) {
-    auto st = co_await admin->status();
+    auto st = admin->route_info();
     if (st.model && *st.model == model) co_return admin;
   }
   co_return nullptr;
@@ -82,8 +88,14 @@ void add_chat(http::router& routes, services& svc) {
                if (target.error) co_return *target.error;
                // Saved config fills the sampling options the request leaves out.
                if (svc.llm_config) proxy::fill_sampling_defaults(*body, svc.llm_config->config());
-               co_return co_await svc.proxy->forward(ctx, target.up, "/v1/chat/completions",
-                                                     json::serialize(*body));
+               const auto* stream = body->if_contains("stream");
+               open_stream_scope open(svc.inference, stream && stream->is_bool() && stream->get_bool());
+               proxy::relay_stats stats;
+               auto forward_op = svc.proxy->forward(ctx, target.up, "/v1/chat/completions", json::serialize(*body),
+                                                    &stats);
+               auto res = co_await std::move(forward_op);
+               record_forwarded(svc.inference, svc.model_perf, stats, std::string(admin_name), ctx.path());
+               co_return res;
              });
 }
 
@@ -101,13 +113,27 @@ void add_openai(http::router& routes, services& svc) {
                  const std::string name(model->as_string());
                  supervisor::llama_instance* inst = nullptr;
                  if (svc.instances) inst = co_await instance_for_model(*svc.instances, name);
+                 const bool streaming = wants_stream(*body);
+                 if (inst == nullptr && svc.proxy != nullptr) {  // --on-demand-download: a catalog file
+                   auto catalog_op = catalog_model_instance(svc, ctx, name, streaming);
+                   auto found = co_await std::move(catalog_op);
+                   if (found.error) co_return std::move(*found.error);
+                   inst = found.inst;
+                 }
                  if (inst == nullptr)
                    co_return http::error_response(ctx.path(), 404, "model '" + name + "' not found");
                  if (svc.proxy == nullptr)
                    co_return http::error_response(ctx.path(), 503, "proxy unavailable");
-                 auto target = co_await running_upstream(ctx, *inst);
-                 if (target.error) co_return *target.error;
-                 co_return co_await svc.proxy->forward(ctx, target.up, ctx.req().target());
+                 auto schedule_op = schedule_upstream(svc, ctx, *inst, streaming);
+                 auto target = co_await std::move(schedule_op);  // holds the instance slot until the end
+                 if (target.error) co_return std::move(*target.error);
+                 open_stream_scope open(svc.inference, streaming);
+                 proxy::relay_stats stats;
+                 auto forward_op = svc.proxy->forward(ctx, target.up, ctx.req().target(), std::nullopt, &stats);
+                 auto res = co_await std::move(forward_op);
+                 record_forwarded(svc.inference, svc.model_perf, stats, name, ctx.path());
+                 auto finish_op = finish_on_stream(ctx, std::move(res), stats.streamed);
+                 co_return co_await std::move(finish_op);
                });
   }
 }
@@ -118,11 +144,18 @@ void add_raw(http::router& routes, services& svc) {
     auto* inst = svc.instances ? svc.instances->find(name) : nullptr;
     if (inst == nullptr) co_return http::error_response(ctx.path(), 404, "instance '" + name + "' not found");
     if (svc.proxy == nullptr) co_return http::error_response(ctx.path(), 503, "proxy unavailable");
-    auto target = co_await running_upstream(ctx, *inst);
-    if (target.error) co_return *target.error;
+    auto body = parse_object(ctx.req().body());
+    const bool streaming = body && wants_stream(*body);
+    auto schedule_op = schedule_upstream(svc, ctx, *inst, streaming);
+    auto target = co_await std::move(schedule_op);  // holds the instance slot until the end
+    if (target.error) co_return std::move(*target.error);
     std::string path = "/" + ctx.param("rest").value_or("");
     if (!ctx.query().empty()) path += "?" + ctx.query();
-    co_return co_await svc.proxy->forward(ctx, target.up, path);
+    proxy::relay_stats stats;
+    auto forward_op = svc.proxy->forward(ctx, target.up, path, std::nullopt, &stats);
+    auto res = co_await std::move(forward_op);
+    auto finish_op = finish_on_stream(ctx, std::move(res), stats.streamed);
+    co_return co_await std::move(finish_op);
   };
   routes.add(verb::get, "/api/v1/instances/{name}/proxy/{*rest}", http::access::management, handler);
   routes.add(verb::post, "/api/v1/instances/{name}/proxy/{*rest}", http::access::management, handler);

@@ -2,6 +2,7 @@
 // llama-server with --help / --version / --list-devices and answers its output
 // (stdout and stderr together) as plain text; 500 JSON when it cannot run, fails
 // or outlasts the timeout (then it is killed). The child is awaited, never waited on.
+#include "run_binary.hpp"
 #include "studio/api/routes.hpp"
 #include "studio/http/error_shape.hpp"
 #include "studio/supervisor/llama_options.hpp"
@@ -36,12 +37,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 namespace {
 
 constexpr std::size_t max_output = 1024 * 1024;
-constexpr std::chrono::seconds run_timeout{10};
-
-struct run_outcome {
-  std::string output;
-  std::string error;  // empty: ran and exited 0
-};
 
 // Everything the pipe yields until EOF (at most max_output bytes are kept).
 net::awaitable<std::string> read_all(net::readable_pipe& pipe) {
@@ -62,8 +57,10 @@ net::awaitable<int> wait_exit(bp::process& proc) {
   co_return proc.native_exit_code();
 }
 
+}  // namespace
+
 // Runs `binary flag` (environment without the gateway's secrets), killed after run_timeout.
-net::awaitable<run_outcome> run_binary(std::string binary, std::string flag) {
+net::awaitable<run_outcome> run_binary(std::string binary, std::string flag, std::chrono::seconds run_timeout) {
   auto ex = co_await net::this_coro::executor;
   net::readable_pipe out(ex);
   net::writable_pipe child_end(ex);
@@ -97,6 +94,8 @@ net::awaitable<run_outcome> run_binary(std::string binary, std::string flag) {
   co_return run_outcome{
       "", binary + " " + flag + " did not finish within " + std::to_string(run_timeout.count()) + " s"};
 }
+
+namespace {
 
 net::awaitable<http::response> handle_run(services& svc, http::request_context& ctx, std::string flag) {
   auto outcome = co_await run_binary(svc.config.llama_server_bin, flag);

@@ -5,6 +5,10 @@
 // GET /api/v2/models/{model_id} "performance".
 #include "v2_routes.hpp"
 
+#include "scheduled_upstream.hpp"
+
+#include "proxy_accounting.hpp"
+
 #include "studio/api/v2_inference.hpp"
 #include "studio/api/v2_models.hpp"
 #include "studio/http/error_shape.hpp"
@@ -38,33 +42,51 @@ net::awaitable<http::response> handle_chat(services& svc, http::request_context&
   auto file = svc.config.models_dir / id;
   if (file.extension() != ".gguf" || !fs::is_regular_file(file, fec))
     co_return http::error_response(ctx.path(), 404, "model not found: " + id);
-  auto* inst = svc.instances ? svc.instances->find(id) : nullptr;
+  const bool on_demand = svc.config.v2_on_demand_load && svc.scheduler != nullptr && svc.instances != nullptr;
+  supervisor::llama_instance* inst = nullptr;
+  if (on_demand) {
+    // --v2-on-demand-load: the model loads as the instance named by its id (default
+    // options) on first use; the scheduler starts it once for all waiting requests.
+    inst = svc.instances->find_or_add(
+        {.name = id, .binary = svc.config.llama_server_bin, .studio_dir = svc.config.studio_dir},
+        svc.config.instance_ports.first, svc.config.instance_ports.last);
+    if (inst != nullptr && !svc.scheduler->configured(id)) {
+      std::error_code aec;
+      svc.scheduler->configure(
+          id, {fs::absolute(file, aec).lexically_normal(), id, json::object{{"on_demand_start", true}}});
+    }
+  } else if (svc.instances != nullptr) {
+    inst = svc.instances->find(id);
+  }
   if (inst == nullptr || svc.proxy == nullptr)
     co_return http::error_response(ctx.path(), 503,
                                    "model not loaded: " + id + " (POST /api/v2/models/" + id + "/load)");
-  auto st = co_await inst->status();
-  if (st.state != supervisor::instance_state::running) {
-    co_return http::error_response(
-        ctx.path(), 503,
-        "model not loaded: " + id + " (" + std::string(supervisor::to_string(st.state)) + ")");
+  if (!on_demand) {
+    auto st = co_await inst->status();
+    if (st.state != supervisor::instance_state::running) {
+      co_return http::error_response(
+          ctx.path(), 503,
+          "model not loaded: " + id + " (" + std::string(supervisor::to_string(st.state)) + ")");
+    }
   }
-  std::string key = co_await inst->internal_api_key();
-  proxy::upstream up{"127.0.0.1", st.port ? st.port : inst->port(), std::move(key)};
+  auto schedule_op = schedule_upstream(svc, ctx, *inst, stream);
+  auto target = co_await std::move(schedule_op);  // holds the instance slot until the end
+  if (target.error) co_return std::move(*target.error);
+  const proxy::upstream& up = target.up;
   proxy::relay_stats stats;
   std::string body_text = json::serialize(plan.body);
   // The awaitable is built first: no temporaries inside the co_await expression (g++ 12).
+  open_stream_scope open(svc.inference, stream);
   auto forward_op = svc.proxy->forward(ctx, up, "/v1/chat/completions", std::move(body_text), &stats);
   auto res = co_await std::move(forward_op);
-  std::uint64_t tokens = 0;
-  if (stats.streamed) {
-    if (stats.status == 200 && !stats.upstream_failed) tokens = stream_tokens(stats.sse_events);
-  } else if (res.status == 200) {
-    tokens = completion_tokens(res.body);
+  // Tokens from usage/timings; a stream without them counts its events.
+  if (!stats.completion_tokens && stats.streamed && stats.status == 200 && !stats.upstream_failed &&
+      !stats.client_gone) {
+    stats.completion_tokens = stream_tokens(stats.sse_events);
   }
-  if (tokens > 0) {
-    svc.model_perf.add(id, tokens, std::chrono::duration<double>(stats.duration).count());
-  }
-  co_return res;
+  record_forwarded(svc.inference, svc.model_perf, stats, id, ctx.path());
+  auto finish_op = finish_on_stream(ctx, std::move(res), stats.streamed);
+  co_return co_await std::move(finish_op);
 }
 
 }  // namespace

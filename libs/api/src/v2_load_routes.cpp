@@ -5,6 +5,7 @@
 // free is refused with 507 unless "force": true.
 #include "v2_routes.hpp"
 
+#include "studio/api/llama_flags.hpp"
 #include "studio/api/time_format.hpp"
 #include "studio/api/v2_inference.hpp"
 #include "studio/api/v2_models.hpp"
@@ -94,6 +95,24 @@ std::uint64_t resident_bytes(pid_t pid) {
   return parse_vm_rss(text).value_or(0);
 }
 
+// The child's resident memory plus the GPU memory NVML lists for its pid (when
+// known). The NVML query is synchronous: it runs on the file-work pool.
+net::awaitable<std::uint64_t> memory_used_bytes(services& svc, pid_t pid) {
+  std::uint64_t bytes = resident_bytes(pid);
+  if (svc.system == nullptr || pid <= 0) co_return bytes;
+  auto* system = svc.system;
+  auto work = [system, pid]() { return system->process_gpu_memory(pid); };
+  std::optional<std::uint64_t> gpu;
+  if (!svc.file_work) {
+    gpu = work();
+  } else {
+    auto task = run_work(std::move(work));
+    auto op = net::co_spawn(svc.file_work, std::move(task), net::use_awaitable);
+    gpu = co_await std::move(op);
+  }
+  co_return bytes + gpu.value_or(0);
+}
+
 // The registry entry for `id`, created on first use with the lowest free instance port.
 supervisor::llama_instance* instance_for(services& svc, const std::string& id) {
   if (auto* inst = svc.instances->find(id)) return inst;
@@ -121,6 +140,9 @@ net::awaitable<http::response> handle_load(services& svc, http::request_context&
   }
   auto plan = plan_load(body);
   if (plan.error) co_return http::error_response(ctx.path(), 400, *plan.error);
+  auto flag_op = unsupported_flag(svc.binary_flags, plan.options);  // flags the binary lacks: 400
+  auto missing_flag = co_await std::move(flag_op);
+  if (missing_flag) co_return http::error_response(ctx.path(), 400, *missing_flag);
   if (svc.instances == nullptr)
     co_return http::error_response(ctx.path(), 503, "the supervisor is not available");
 
@@ -168,10 +190,12 @@ net::awaitable<http::response> handle_load(services& svc, http::request_context&
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("v2: loaded {} on port {} in {:.2f} s", id, st.port, seconds);
+  auto memory_op = memory_used_bytes(svc, st.pid);
+  const std::uint64_t memory = co_await std::move(memory_op);
   co_return http::json_response(200, {{"status", "success"},
                                       {"message", "Model loaded successfully"},
                                       {"load_time", iso8601_utc(std::chrono::system_clock::now())},
-                                      {"memory_used", human_bytes(resident_bytes(st.pid))}});
+                                      {"memory_used", human_bytes(memory)}});
 }
 
 net::awaitable<http::response> handle_unload(services& svc, http::request_context& ctx) {

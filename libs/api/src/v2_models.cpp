@@ -38,11 +38,19 @@ boost::json::object gguf_metadata_json(const gguf::read_result& result) {
 }
 
 boost::json::object available_model_json(const fs::path& models_dir, const fs::path& file, gguf::metadata_cache& cache) {
-  std::error_code ec;
-  auto size = fs::file_size(file, ec);
-  auto mtime = fs::last_write_time(file, ec);
-  boost::json::object out{{"id", fs::relative(file, models_dir, ec).generic_string()}};
-  if (ec) return out;
+  std::error_code size_ec, time_ec;
+  auto size = fs::file_size(file, size_ec);
+  auto mtime = fs::last_write_time(file, time_ec);
+  // Lexical: `file` is models_dir/<id> (from the listing or a validated id), and
+  // fs::relative would canonicalise both paths (a readlink and a stat per component);
+  // it is only the fallback for an odd models dir spelling.
+  auto id = file.lexically_relative(models_dir);
+  if (id.empty() || *id.begin() == "..") {
+    std::error_code ec;
+    id = fs::relative(file, models_dir, ec);
+  }
+  boost::json::object out{{"id", id.generic_string()}};
+  if (size_ec || time_ec) return out;
   out["size"] = size;
   out["modified"] = iso8601_utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(
       std::chrono::file_clock::to_sys(mtime)));
@@ -50,7 +58,7 @@ boost::json::object available_model_json(const fs::path& models_dir, const fs::p
   return out;
 }
 
-boost::json::array list_available_models(const fs::path& models_dir, gguf::metadata_cache& cache) {
+std::vector<fs::path> model_files(const fs::path& models_dir, gguf::metadata_cache& cache) {
   std::vector<fs::path> files;
   std::error_code ec;
   fs::recursive_directory_iterator it(models_dir, fs::directory_options::skip_permission_denied, ec);
@@ -61,8 +69,12 @@ boost::json::array list_available_models(const fs::path& models_dir, gguf::metad
   }
   std::sort(files.begin(), files.end());
   cache.retain_only(files);
+  return files;
+}
+
+boost::json::array list_available_models(const fs::path& models_dir, gguf::metadata_cache& cache) {
   boost::json::array out;
-  for (const auto& f : files) out.push_back(available_model_json(models_dir, f, cache));
+  for (const auto& f : model_files(models_dir, cache)) out.push_back(available_model_json(models_dir, f, cache));
   return out;
 }
 

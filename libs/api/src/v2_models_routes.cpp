@@ -1,7 +1,8 @@
 // GET /api/v2/models and GET /api/v2/models/{model_id} (seed 003), plus the
 // load/unload and chat groups (v2_load_routes.cpp, v2_chat_routes.cpp). GGUF
 // headers are read on the file-work pool (cached by size and mtime), never on
-// the I/O thread.
+// the I/O thread; a listing is split in two halves built on both pool threads
+// at once, so a cold listing parses two headers at a time.
 #include "v2_routes.hpp"
 
 #include "studio/api/routes.hpp"
@@ -11,7 +12,11 @@
 #include "studio/supervisor/instance_registry.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
 
 namespace studio::api {
 namespace net = boost::asio;
@@ -23,18 +28,49 @@ namespace {
 // Calls fn where it is spawned. A free coroutine, not a coroutine lambda: fn lives
 // in the frame (with g++ 12 a capturing coroutine lambda's captures dangled here).
 template <class Fn>
-net::awaitable<boost::json::value> call_in_frame(Fn fn) {
+net::awaitable<std::invoke_result_t<Fn>> call_in_frame(Fn fn) {
   co_return fn();
 }
 
 // Runs blocking file work on svc.file_work when there is one, else inline.
 template <class Fn>
-net::awaitable<boost::json::value> on_file_pool(services& svc, Fn fn) {
+net::awaitable<std::invoke_result_t<Fn>> on_file_pool(services& svc, Fn fn) {
   if (!svc.file_work) co_return fn();
   auto task = call_in_frame(std::move(fn));
   auto op = net::co_spawn(svc.file_work, std::move(task), net::use_awaitable);
   auto result = co_await std::move(op);
   co_return result;
+}
+
+using file_list = std::shared_ptr<const std::vector<fs::path>>;
+
+// The listing entries of files[begin, end) (stat, and a parse when not cached).
+net::awaitable<boost::json::array> list_part(services& svc, file_list files, std::size_t begin, std::size_t end) {
+  boost::json::array out;
+  for (std::size_t i = begin; i < end; ++i)
+    out.push_back(available_model_json(svc.config.models_dir, (*files)[i], svc.model_metadata));
+  co_return out;
+}
+
+// available_models: the file list from the pool, then its two halves built on the
+// pool's threads in parallel (inline without a pool), concatenated in order.
+net::awaitable<boost::json::value> list_models_in_parallel(services& svc) {
+  if (!svc.file_work) co_return boost::json::value(list_available_models(svc.config.models_dir, svc.model_metadata));
+  auto files_op = on_file_pool(svc, [&svc] {
+    return std::make_shared<const std::vector<fs::path>>(model_files(svc.config.models_dir, svc.model_metadata));
+  });
+  file_list files = co_await std::move(files_op);
+  const std::size_t half = files->size() / 2;
+  auto first = net::co_spawn(svc.file_work, list_part(svc, files, 0, half), net::deferred);
+  auto second = net::co_spawn(svc.file_work, list_part(svc, files, half, files->size()), net::deferred);
+  auto group = net::experimental::make_parallel_group(std::move(first), std::move(second));
+  auto wait_op = group.async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+  auto [order, error_a, part_a, error_b, part_b] = co_await std::move(wait_op);
+  (void)order;
+  if (error_a) std::rethrow_exception(error_a);
+  if (error_b) std::rethrow_exception(error_b);
+  for (auto& entry : part_b) part_a.push_back(std::move(entry));
+  co_return boost::json::value(std::move(part_a));
 }
 
 struct load_state {
@@ -66,9 +102,7 @@ void add_v2_models_routes(http::router& routes, services& svc) {
              [&svc](http::request_context&) -> net::awaitable<http::response> {
                // Awaitables are built first: no temporaries with destructors inside a
                // co_await expression (g++ 12 destroys some of them twice).
-               auto list_op = on_file_pool(svc, [&svc] {
-                 return boost::json::value(list_available_models(svc.config.models_dir, svc.model_metadata));
-               });
+               auto list_op = list_models_in_parallel(svc);
                auto available = co_await std::move(list_op);
                auto loaded = co_await loaded_models(svc);
                boost::json::object loaded_json;

@@ -1,5 +1,6 @@
 // The Prometheus text format, checked by parsing it back with a small parser
-// written from the exposition-format rules (no promtool on this machine).
+// written from the exposition-format rules (the whole /metrics page is also
+// checked by promtool in integration.v2_api).
 #include "studio/api/prometheus_text.hpp"
 
 #include <doctest/doctest.h>
@@ -28,6 +29,7 @@ std::vector<parsed_sample> parse_exposition(const std::string& text) {
   static const std::regex label_name_re("[a-zA-Z_][a-zA-Z0-9_]*");
   std::vector<parsed_sample> out;
   std::set<std::string> typed, helped, finished, seen;
+  std::map<std::string, std::string> types;
   std::string current;
   REQUIRE((text.empty() || text.back() == '\n'));
   std::istringstream in(text);
@@ -47,7 +49,8 @@ std::vector<parsed_sample> parse_exposition(const std::string& text) {
       if (line[2] == 'T') {
         REQUIRE(typed.insert(name).second);
         auto type = rest.substr(sp + 1);
-        CHECK((type == "counter" || type == "gauge" || type == "untyped"));
+        CHECK((type == "counter" || type == "gauge" || type == "untyped" || type == "histogram"));
+        types[name] = type;
       } else {
         REQUIRE(helped.insert(name).second);
       }
@@ -59,8 +62,11 @@ std::vector<parsed_sample> parse_exposition(const std::string& text) {
     while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
     s.name = line.substr(0, i);
     REQUIRE(std::regex_match(s.name, name_re));
-    REQUIRE_MESSAGE(s.name == current, "sample outside its family: ", line);
-    REQUIRE(typed.contains(s.name));
+    const bool histogram_part = types[current] == "histogram" &&
+                                (s.name == current + "_bucket" || s.name == current + "_sum" ||
+                                 s.name == current + "_count");
+    REQUIRE_MESSAGE((s.name == current || histogram_part), "sample outside its family: ", line);
+    REQUIRE(typed.contains(current));
     if (i < line.size() && line[i] == '{') {
       ++i;
       while (line.at(i) != '}') {
@@ -126,4 +132,23 @@ TEST_CASE("prometheus text: HELP/TYPE, labels escaped, values") {
                   "{model_id}\",status=\"200\"} 3\n") != std::string::npos);
   CHECK(text.find("# HELP studio_http_requests_total HTTP requests\\nanswered \\\\ by route\n") !=
         std::string::npos);
+}
+
+TEST_CASE("prometheus text: a histogram has cumulative buckets with le, +Inf, _sum and _count") {
+  static constexpr double bounds[] = {0.0025, 0.1, 1};
+  http::histogram h(bounds);
+  for (double v : {0.001, 0.05, 0.07, 5.0}) h.observe(v);
+  api::prom_family f{"studio_x_seconds", "a histogram", "histogram", {}};
+  api::add_histogram(f, {{"route", "/a"}}, h);
+  api::add_histogram(f, {{"route", "/b"}}, http::histogram(bounds));
+  auto text = api::render_prometheus({f});
+  auto samples = parse_exposition(text);
+  REQUIRE(samples.size() == 2 * (4 + 2));
+  CHECK(text.find("studio_x_seconds_bucket{route=\"/a\",le=\"0.0025\"} 1\n") != std::string::npos);
+  CHECK(text.find("studio_x_seconds_bucket{route=\"/a\",le=\"0.1\"} 3\n") != std::string::npos);
+  CHECK(text.find("studio_x_seconds_bucket{route=\"/a\",le=\"1\"} 3\n") != std::string::npos);
+  CHECK(text.find("studio_x_seconds_bucket{route=\"/a\",le=\"+Inf\"} 4\n") != std::string::npos);
+  CHECK(text.find("studio_x_seconds_sum{route=\"/a\"} 5.121\n") != std::string::npos);
+  CHECK(text.find("studio_x_seconds_count{route=\"/a\"} 4\n") != std::string::npos);
+  CHECK(text.find("studio_x_seconds_count{route=\"/b\"} 0\n") != std::string::npos);
 }

@@ -17,10 +17,11 @@ namespace net = boost::asio;
 
 namespace {
 
-// The policy: health checks are public; OpenAI /v1 and the chat endpoints take
+// The policy: health checks and the API documentation are public; OpenAI /v1 and the chat endpoints take
 // inference keys; everything else needs a management key.
 http::access expected_access(const std::string& pattern) {
   if (pattern == "/health" || pattern == "/api/v2/health") return http::access::open;
+  if (pattern == "/swagger" || pattern.starts_with("/swagger/")) return http::access::open;  // API docs
   if (pattern.starts_with("/v1/") || pattern == "/api/admin/llm/chat" || pattern.starts_with("/api/v2/chat/")) {
     return http::access::inference;
   }

@@ -57,12 +57,17 @@ std::variant<gateway_config, cli_exit> parse_command_line(int argc, const char* 
   // Every value is taken as text; the table's parsers validate it so that messages are uniform.
   std::map<std::string_view, std::vector<std::string>> list_values;
   std::map<std::string_view, std::string> scalar_values;
+  std::map<std::string_view, bool> flag_values;  // boolean settings: --x or --x=false
   std::map<std::string_view, CLI::Option*> options;
   for (const auto& spec : settings()) {
     CLI::Option* option = nullptr;
     if (spec.kind == setting_kind::list) {
       option = app.add_option(std::string{spec.flag}, list_values[spec.key], describe(spec))
                    ->allow_extra_args(false);
+    } else if (spec.kind == setting_kind::boolean) {
+      option = app.add_flag(std::string{spec.flag}, flag_values[spec.key], describe(spec));
+      options[spec.key] = option;
+      continue;
     } else {
       option = app.add_option(std::string{spec.flag}, scalar_values[spec.key], describe(spec))
                    ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -90,6 +95,8 @@ std::variant<gateway_config, cli_exit> parse_command_line(int argc, const char* 
     if (options[spec.key]->count() == 0) continue;
     if (spec.kind == setting_kind::list)
       sources.flags[std::string{spec.key}] = list_values[spec.key];
+    else if (spec.kind == setting_kind::boolean)
+      sources.flags[std::string{spec.key}] = {flag_values[spec.key] ? "true" : "false"};
     else
       sources.flags[std::string{spec.key}] = {scalar_values[spec.key]};
   }

@@ -37,12 +37,15 @@ std::string_view expected_name(setting_kind kind) {
     case setting_kind::text: return "a string";
     case setting_kind::number: return "an integer";
     case setting_kind::list: return "a string or an array of strings";
+    case setting_kind::boolean: return "a boolean";
   }
   return "unknown";
 }
 
 // The raw texts of one value, or nullopt when its JSON type does not fit the setting's kind.
 std::optional<std::vector<std::string>> raw_values(setting_kind kind, const boost::json::value& v) {
+  if (kind == setting_kind::boolean && v.is_bool())
+    return std::vector{std::string{v.get_bool() ? "true" : "false"}};
   if (v.is_string() && kind != setting_kind::number)
     return std::vector{std::string{v.get_string()}};
   if (kind == setting_kind::number && v.is_uint64())

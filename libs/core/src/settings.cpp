@@ -75,6 +75,31 @@ parse_result parse_key_list(gateway_config& config, std::string_view raw) {
   }
 }
 
+template <auto Member>
+parse_result parse_bool(gateway_config& config, std::string_view raw) {
+  for (std::string_view yes : {"true", "1", "yes", "on"}) {
+    if (raw == yes) {
+      config.*Member = true;
+      return std::nullopt;
+    }
+  }
+  for (std::string_view no : {"false", "0", "no", "off"}) {
+    if (raw == no) {
+      config.*Member = false;
+      return std::nullopt;
+    }
+  }
+  return "must be true or false (also 1/0, yes/no, on/off)";
+}
+
+template <auto Member, std::uint64_t Min, std::uint64_t Max>
+parse_result parse_seconds(gateway_config& config, std::string_view raw) {
+  const auto value = to_uint(raw);
+  if (!value || *value < Min || *value > Max) return range_reason(Min, Max) + " (seconds)";
+  config.*Member = std::chrono::milliseconds{static_cast<std::int64_t>(*value) * 1000};
+  return std::nullopt;
+}
+
 parse_result parse_host(gateway_config& config, std::string_view raw) {
   if (raw.empty() || raw.find_first_of(" \t\r\n") != std::string_view::npos)
     return "must be a non-empty address or host name without spaces";
@@ -168,6 +193,9 @@ constexpr std::array table{
     setting_spec{"models_dir", "--models-dir", "STUDIO_MODELS_DIR", "DIR",
                  "<studio-dir>/llm/models", "directory of model files", text, in_file, plain,
                  parse_path<&gc::models_dir>},
+    setting_spec{"swagger_ui_dir", "--swagger-ui-dir", "STUDIO_SWAGGER_UI_DIR", "DIR",
+                 "(<bin>/../share/studio-gateway/swagger-ui)", "Swagger UI assets served under /swagger/",
+                 text, in_file, plain, parse_path<&gc::swagger_ui_dir>},
     setting_spec{"hf_endpoint", "--hf-endpoint", "HF_ENDPOINT", "URL", "https://huggingface.co",
                  "Hugging Face endpoint, http(s) URL", text, in_file, plain, parse_hf_endpoint},
     setting_spec{"hf_token", "--hf-token", "HF_TOKEN", "TOKEN", "(none)",
@@ -205,7 +233,7 @@ constexpr std::array table{
                  "files at least this large are fetched over parallel connections", number, in_file,
                  plain, parse_integer<&gc::download_parallel_min_bytes, 1, 1ULL << 50>},
     setting_spec{"download_rate_limit", "--download-rate-limit", "STUDIO_DOWNLOAD_RATE_LIMIT",
-                 "BYTES_PER_S", "0", "bandwidth cap per download connection in bytes/s (0 = none)",
+                 "BYTES_PER_S", "0", "bandwidth cap per download in bytes/s, shared by its connections (0 = none)",
                  number, in_file, plain, parse_integer<&gc::download_rate_limit, 0, 1ULL << 40>},
     setting_spec{"download_stall_seconds", "--download-stall-seconds", "STUDIO_DOWNLOAD_STALL_SECONDS",
                  "S", "30", "a download slower than 1 KiB/s this long is retried, 1..3600", number,
@@ -217,6 +245,27 @@ constexpr std::array table{
                  "STUDIO_DOWNLOAD_DISK_RESERVE_BYTES", "BYTES", "536870912",
                  "free disk space a download must leave; it is refused otherwise", number, in_file,
                  plain, parse_integer<&gc::download_disk_reserve_bytes, 0, 1ULL << 60>},
+    setting_spec{"metrics_public", "--metrics-public", "STUDIO_METRICS_PUBLIC", "", "false",
+                 "GET /metrics answers without a key (for a Prometheus scraper)", boolean, in_file,
+                 plain, parse_bool<&gc::metrics_public>},
+    setting_spec{"max_running_instances", "--max-running-instances", "STUDIO_MAX_RUNNING_INSTANCES", "N",
+                 "0", "named llama-server instances running at once, 0..1000 (0 = unlimited)", number,
+                 in_file, plain, parse_integer<&gc::max_running_instances, 0, 1000>},
+    setting_spec{"enable_lru_eviction", "--enable-lru-eviction", "STUDIO_ENABLE_LRU_EVICTION", "", "false",
+                 "at --max-running-instances, stop the least recently used idle instance (else 409)",
+                 boolean, in_file, plain, parse_bool<&gc::enable_lru_eviction>},
+    setting_spec{"on_demand_start_timeout", "--on-demand-start-timeout", "STUDIO_ON_DEMAND_START_TIMEOUT",
+                 "S", "120", "seconds a request waits for an on-demand start or a free slot, 1..86400",
+                 number, in_file, plain, parse_seconds<&gc::on_demand_start_timeout, 1, 86400>},
+    setting_spec{"max_queued_requests", "--max-queued-requests", "STUDIO_MAX_QUEUED_REQUESTS", "N", "0",
+                 "requests queued per instance beyond its slots, 0..100000 (0 = 4 x slots; 429 past it)",
+                 number, in_file, plain, parse_integer<&gc::max_queued_requests, 0, 100000>},
+    setting_spec{"on_demand_download", "--on-demand-download", "STUDIO_ON_DEMAND_DOWNLOAD", "", "false",
+                 "a /v1/* request for a catalog model not on disk downloads it, then loads it",
+                 boolean, in_file, plain, parse_bool<&gc::on_demand_download>},
+    setting_spec{"v2_on_demand_load", "--v2-on-demand-load", "STUDIO_V2_ON_DEMAND_LOAD", "", "false",
+                 "/api/v2/chat loads a model that is not loaded (default options)", boolean, in_file,
+                 plain, parse_bool<&gc::v2_on_demand_load>},
 };
 
 }  // namespace

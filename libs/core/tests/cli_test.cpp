@@ -98,6 +98,20 @@ TEST_CASE("flags: repeated keys accumulate, scalars take the last, --flag=value 
   CHECK(config.port == 2);
 }
 
+TEST_CASE("a boolean setting: bare flag, --flag=false, env words, config-file true") {
+  test::temp_dir dir;
+  const auto file = dir.write("b.json", R"({"metrics_public": true})");
+  CHECK(!config_of({}).metrics_public);
+  CHECK(config_of({"--metrics-public"}).metrics_public);
+  CHECK(!config_of({"--metrics-public=false"}, {{"STUDIO_METRICS_PUBLIC", "1"}}).metrics_public);
+  CHECK(config_of({}, {{"STUDIO_METRICS_PUBLIC", "yes"}}).metrics_public);
+  CHECK(config_of({"--config", file.string()}).metrics_public);
+  CHECK(!config_of({"--config", file.string()}, {{"STUDIO_METRICS_PUBLIC", "off"}}).metrics_public);
+  const auto bad = exit_of({}, {{"STUDIO_METRICS_PUBLIC", "maybe"}});
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("STUDIO_METRICS_PUBLIC") != std::string::npos);
+}
+
 TEST_CASE("flag > env > config file > default, end to end") {
   test::temp_dir dir;
   const auto file = dir.write("c.json", R"({"port": 3, "host": "file-host", "log_level": "warn",

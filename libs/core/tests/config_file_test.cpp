@@ -61,6 +61,8 @@ TEST_CASE("a value of the wrong type is an error naming the key") {
         "array");
   CHECK(error_of(R"({"log_level": null})").find("key \"log_level\"") != std::string::npos);
   CHECK(error_of(R"({"threads": true})").find("key \"threads\"") != std::string::npos);
+  CHECK(error_of(R"({"metrics_public": 1})") ==
+        "config file \"c.json\": key \"metrics_public\" must be a boolean, not an integer");
 }
 
 TEST_CASE("invalid JSON names the file and the position") {

@@ -3,6 +3,8 @@
 
 #include "studio/http/error_shape.hpp"
 
+#include <chrono>
+
 namespace studio::http {
 
 namespace {
@@ -48,16 +50,20 @@ boost::asio::awaitable<response> route_and_call(const router& routes, const auth
 boost::asio::awaitable<response> dispatch(const router& routes, const authenticator& auth,
                                           request_context& ctx, request_metrics* metrics) {
   std::string route = "unmatched";
+  const auto started = std::chrono::steady_clock::now();
   response res;
   try {
     res = co_await route_and_call(routes, auth, ctx, route);
   } catch (...) {
-    if (metrics != nullptr) metrics->record(std::string(ctx.req().method_string()), route, 500);
+    if (metrics != nullptr)
+      metrics->record(std::string(ctx.req().method_string()), route, 500, std::chrono::steady_clock::now() - started);
     throw;
   }
-  // A started stream has sent its own status (200 for every streaming handler today).
+  // A started stream has sent its own status (200 for every streaming handler today);
+  // its latency runs until the handler returns, i.e. until the stream ended.
   if (metrics != nullptr)
-    metrics->record(std::string(ctx.req().method_string()), route, ctx.streaming() ? 200 : res.status);
+    metrics->record(std::string(ctx.req().method_string()), route, ctx.streaming() ? 200 : res.status,
+                    std::chrono::steady_clock::now() - started);
   co_return res;
 }
 

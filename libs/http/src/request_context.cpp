@@ -48,10 +48,33 @@ boost::asio::awaitable<bool> request_context::start_stream(unsigned status,
   co_return ok;
 }
 
+boost::asio::awaitable<bool> request_context::start_stream_with(unsigned status, std::string_view content_type,
+                                                               const header_list& headers,
+                                                               std::string_view first_body) {
+  if (stream_ == nullptr || streaming_) co_return false;
+  streaming_ = true;
+  bool ok = co_await stream_->write_head_and_body(status, content_type, headers, first_body);
+  co_return ok;
+}
+
+boost::asio::awaitable<bool> response_stream::write_head_and_body(unsigned status, std::string_view content_type,
+                                                                  const header_list& headers,
+                                                                  std::string_view first_body) {
+  bool ok = co_await write_head(status, content_type, headers);
+  if (ok) ok = co_await write_body(first_body);
+  co_return ok;
+}
+
 boost::asio::awaitable<bool> request_context::write(std::string_view data) {
   if (stream_ == nullptr || !streaming_) co_return false;
   bool ok = co_await stream_->write_body(data);
   co_return ok;
 }
+
+void request_context::watch_client(std::function<void()> on_gone) {
+  if (stream_ != nullptr) stream_->watch_client(std::move(on_gone));
+}
+
+bool request_context::client_gone() const { return stream_ != nullptr && stream_->client_gone(); }
 
 }  // namespace studio::http

@@ -1,4 +1,4 @@
-// request_metrics: a counter map under a mutex.
+// request_metrics: a counter map and a histogram map under one mutex.
 #include "studio/http/request_metrics.hpp"
 
 namespace studio::http {
@@ -8,12 +8,28 @@ void request_metrics::record(std::string method, std::string route, unsigned sta
   ++counts_[{std::move(method), std::move(route), status}];
 }
 
+void request_metrics::record(std::string method, std::string route, unsigned status,
+                             std::chrono::nanoseconds elapsed) {
+  std::lock_guard lock(mutex_);
+  ++counts_[{method, route, status}];
+  auto it = latency_.try_emplace({std::move(method), std::move(route)}, latency_buckets).first;
+  it->second.observe(std::chrono::duration<double>(elapsed).count());
+}
+
 std::vector<request_metrics::entry> request_metrics::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<entry> out;
   out.reserve(counts_.size());
   for (const auto& [key, count] : counts_)
     out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
+  return out;
+}
+
+std::vector<request_metrics::latency_entry> request_metrics::latency_snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<latency_entry> out;
+  out.reserve(latency_.size());
+  for (const auto& [key, h] : latency_) out.push_back({key.first, key.second, h});
   return out;
 }
 

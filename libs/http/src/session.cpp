@@ -1,8 +1,10 @@
 // One connection: read requests under limits and timeouts, call the handler,
-// write complete or streamed (chunked) responses, keep-alive until idle.
+// write complete or streamed (chunked) responses, keep-alive until idle; on a
+// handler's request, watch for the client closing the connection meanwhile.
 #include "server_state.hpp"
 
 #include "studio/http/error_shape.hpp"
+#include "studio/http/stall_watchdog.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,7 +19,14 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <array>
+#include <cerrno>
+#include <cstdio>
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
 
 namespace studio::http {
 namespace net = boost::asio;
@@ -53,6 +62,63 @@ net::awaitable<bool> write_complete(connection& c, const server_limits& limits, 
   co_return !ec;
 }
 
+// What a client-gone watch shares with its pending socket wait (which may
+// complete after the request is over: it then only sees `active` false).
+struct client_watch {
+  std::function<void()> on_gone;
+  bool active = true;  // still watching: the handler runs and no pipelined bytes were seen
+  bool armed = false;  // a readability wait is pending
+  bool gone = false;
+};
+
+enum class peek_verdict { gone, data, nothing_yet };
+
+// Looks at the client socket without consuming or blocking.
+peek_verdict peek_client(tcp::socket& socket) {
+  char byte = 0;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return peek_verdict::data;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return peek_verdict::nothing_yet;
+  return peek_verdict::gone;  // 0: FIN; other errors: reset and the like
+}
+
+// Waits for the client socket to become readable, then peeks: the client
+// gone (FIN or reset) calls on_gone; data (a pipelined request) ends the watch
+// without a verdict; nothing yet (a spurious wake-up) waits again.
+void arm_client_watch(const std::shared_ptr<client_watch>& w, tcp::socket& socket) {
+  w->armed = true;
+  socket.async_wait(tcp::socket::wait_read, [w, &socket](const boost::system::error_code& ec) {
+    w->armed = false;
+    if (ec || !w->active) return;  // cancelled, or the request is over (socket may be reused)
+    switch (peek_client(socket)) {
+      case peek_verdict::data: w->active = false; return;
+      case peek_verdict::nothing_yet: arm_client_watch(w, socket); return;
+      case peek_verdict::gone: break;
+    }
+    w->gone = true;
+    if (auto fn = std::move(w->on_gone)) fn();
+  });
+}
+
+// A response head as it goes on the wire: status line, fields, blank line.
+std::string head_text(const bhttp::response<bhttp::empty_body>& msg) {
+  std::string out;
+  out.reserve(256);
+  out += msg.version() >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += std::to_string(msg.result_int());
+  out += ' ';
+  out += msg.reason();
+  out += "\r\n";
+  for (const auto& field : msg) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
 // Streams a response as chunks (HTTP/1.1) or as a close-delimited body (HTTP/1.0).
 class chunked_writer final : public response_stream {
  public:
@@ -74,9 +140,34 @@ class chunked_writer final : public response_stream {
     co_return ok_;
   }
 
+  // One gather write: status line and fields as text, then the first chunk.
+  net::awaitable<bool> write_head_and_body(unsigned status, std::string_view content_type,
+                                           const header_list& headers, std::string_view first_body) override {
+    if (first_body.empty()) co_return co_await write_head(status, content_type, headers);
+    bhttp::response<bhttp::empty_body> msg{static_cast<bhttp::status>(status), version_};
+    msg.set(bhttp::field::server, "studio-gateway");
+    msg.set(bhttp::field::content_type, content_type);
+    for (const auto& [name, value] : headers) msg.set(name, value);
+    msg.keep_alive(keep_alive_);
+    if (version_ >= 11) msg.chunked(true);
+    std::string head = head_text(msg);
+    if (version_ >= 11) {
+      char size[24];
+      const int n = std::snprintf(size, sizeof size, "%zx\r\n", first_body.size());
+      head.append(size, static_cast<std::size_t>(n));
+    }
+    const std::array<net::const_buffer, 3> buffers{net::buffer(head), net::buffer(first_body),
+                                                   net::buffer("\r\n", version_ >= 11 ? 2 : 0)};
+    conn_.stream.expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await net::async_write(conn_.stream, buffers, use_tuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
   net::awaitable<bool> write_body(std::string_view data) override {
     if (!ok_ || data.empty()) co_return ok_;
-    conn_.stream.expires_after(limits_.write_timeout);
+    watch_writes();
+    watchdog_->begin();
     if (version_ >= 11) {
       auto [ec, n] = co_await net::async_write(conn_.stream, bhttp::make_chunk(net::buffer(data)), use_tuple);
       ok_ = !ec;
@@ -84,15 +175,46 @@ class chunked_writer final : public response_stream {
       auto [ec, n] = co_await net::async_write(conn_.stream, net::buffer(data), use_tuple);
       ok_ = !ec;
     }
+    watchdog_->end();
     co_return ok_;
   }
 
   // Ends the body; true if the connection may be reused.
   net::awaitable<bool> finish() {
+    if (watchdog_) watchdog_->stop();
     if (!ok_ || version_ < 11) co_return false;
     conn_.stream.expires_after(limits_.write_timeout);
     auto [ec, n] = co_await net::async_write(conn_.stream, bhttp::make_chunk_last(), use_tuple);
     co_return !ec && keep_alive_;
+  }
+
+  void watch_client(std::function<void()> on_gone) override {
+    if (!watch_) {
+      watch_ = std::make_shared<client_watch>();
+      // A FIN that came before the watch raises no new readiness event (the
+      // reactor is edge-triggered): look once now.
+      switch (peek_client(conn_.stream.socket())) {
+        case peek_verdict::gone: watch_->gone = true; break;
+        case peek_verdict::data: watch_->active = false; break;  // pipelined: no verdict
+        case peek_verdict::nothing_yet: break;
+      }
+    }
+    watch_->on_gone = watch_->gone || !watch_->active ? nullptr : std::move(on_gone);
+    if (!watch_->armed && !watch_->gone && watch_->active) arm_client_watch(watch_, conn_.stream.socket());
+  }
+
+  bool client_gone() const override { return watch_ && watch_->gone; }
+
+  // The handler is done: no more calls; a pending wait is cancelled (no other
+  // operation is pending on the socket at this point).
+  void end_watch() {
+    if (!watch_) return;
+    watch_->active = false;
+    watch_->on_gone = nullptr;
+    if (watch_->armed) {
+      boost::system::error_code ignored;
+      conn_.stream.socket().cancel(ignored);
+    }
   }
 
  private:
@@ -100,7 +222,20 @@ class chunked_writer final : public response_stream {
   const server_limits& limits_;
   unsigned version_;
   bool keep_alive_;
+  // A stream's pieces share one write timer (see stall_watchdog) instead of
+  // arming the stream's deadline per piece; a stalled write closes the socket.
+  void watch_writes() {
+    if (watchdog_) return;
+    conn_.stream.expires_never();
+    watchdog_.emplace(conn_.stream.get_executor(), limits_.write_timeout, [this] {
+      boost::system::error_code ignored;
+      conn_.stream.socket().close(ignored);
+    });
+  }
+
   bool ok_ = true;
+  std::shared_ptr<client_watch> watch_;  // created by the first watch_client call
+  std::optional<stall_watchdog> watchdog_;  // created by the first body piece
 };
 
 // Waits for the first byte of the next request. False when the peer closed,
@@ -178,6 +313,9 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     }
 
     request req = parser.release();
+    // A long handler (a stream) should not hold the read buffer's 8 KiB; it
+    // is allocated again for the next request.
+    if (buffer.size() == 0) buffer.shrink_to_fit();
     const unsigned version = req.version();
     bool keep_alive = req.keep_alive();
     auto started_at = std::chrono::steady_clock::now();
@@ -192,8 +330,10 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
       failed = true;
     }
     if (failed && !ctx.streaming()) res = error_response(ctx.path(), 500, "internal server error");
-    keep_alive = keep_alive && !st->draining;
+    writer.end_watch();
+    keep_alive = keep_alive && !st->draining && !ctx.client_gone();
 
+    if (ctx.client_gone()) break;  // nobody to answer
     bool reusable = false;
     if (ctx.streaming()) {
       reusable = co_await writer.finish();

@@ -1,10 +1,13 @@
 // forward(): connect or reuse, send, read the head, then pass a complete body
-// through or relay a streamed one piece by piece.
+// through or relay a streamed one piece by piece; the client connection is
+// watched meanwhile, and the upstream closed at once when the client leaves.
 #include "studio/proxy/proxy.hpp"
 
 #include "studio/http/error_shape.hpp"
+#include "studio/http/stall_watchdog.hpp"
 #include "studio/proxy/forwarding.hpp"
 #include "studio/proxy/sse.hpp"
+#include "studio/proxy/token_usage.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -18,7 +21,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <vector>
+#include <algorithm>
+#include <memory>
+#include <span>
 
 // g++ 12 reports -Wmismatched-new-delete for these coroutines' frames (Asio's frame
 // allocator's own operator new/delete pair) after inlining: a false positive.
@@ -66,6 +71,38 @@ net::awaitable<std::pair<error_code, connection_ptr>> connect(const upstream& up
   co_return std::pair{error_code{}, std::move(c)};
 }
 
+// Closes the socket with a reset but keeps the object: operations pending on
+// it end with operation_aborted, and their coroutine cleans up.
+void reset_socket(upstream_connection& c) {
+  error_code ignored;
+  auto& socket = c.stream.socket();
+  socket.set_option(net::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
+}
+
+// Watches the client for the duration of one forward() call: when it goes,
+// the upstream connection in use (if any) is reset at once.
+class client_watch_scope {
+ public:
+  client_watch_scope(http::request_context& ctx, connection_ptr& conn) : ctx_(ctx) {
+    ctx_.watch_client([&conn] {
+      if (conn) reset_socket(*conn);
+    });
+  }
+  ~client_watch_scope() { ctx_.watch_client({}); }
+  client_watch_scope(const client_watch_scope&) = delete;
+  client_watch_scope& operator=(const client_watch_scope&) = delete;
+
+ private:
+  http::request_context& ctx_;
+};
+
+void add_counts(relay_stats& st, std::string_view text) {
+  const token_counts counts = find_token_counts(text);
+  st.prompt_tokens = counts.prompt;
+  st.completion_tokens = counts.completion;
+}
+
 std::string describe(const error_code& ec, const upstream& up) {
   if (ec == beast::error::timeout) return "upstream " + pool_key(up) + " timed out";
   return "upstream " + pool_key(up) + ": " + ec.message();
@@ -95,8 +132,17 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     return http::error_response(ctx.path(), status, message);
   };
 
-  const http::request req = build_upstream_request(ctx.req(), up, target, body_override);
+  const auto client_left = [&] {
+    st.client_gone = true;
+    if (!st.streamed) st.status = 499;
+    st.duration = since(started);
+    spdlog::debug("proxy {} {}: client gone, upstream closed", ctx.req().method_string(), ctx.path());
+    return http::error_response(ctx.path(), 499, "client closed the connection");
+  };
+
+  http::request req = build_upstream_request(ctx.req(), up, target, body_override);
   connection_ptr conn;
+  client_watch_scope watch(ctx, conn);  // after conn: ends before conn goes
   std::optional<head_parser> parser;
   for (int attempt = 0;; ++attempt) {
     conn = pool_.take(pool_key(up), pool_clock::now());
@@ -104,6 +150,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     st.reused_connection = reused;
     if (!conn) {
       auto [ec, fresh] = co_await connect(up, options_);
+      if (ctx.client_gone()) co_return client_left();
       if (ec) co_return fail(ec == net::error::connection_refused ? 503 : 502, describe(ec, up));
       conn = std::move(fresh);
     }
@@ -119,6 +166,10 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       auto [hec, hn] = co_await bhttp::async_read_header(conn->stream, conn->buffer, *parser, use_tuple);
       ec = hec;
     }
+    if (ctx.client_gone()) {
+      abort_connection(conn);
+      co_return client_left();
+    }
     if (!ec) break;
     const bool seen = parser->got_some() || conn->buffer.size() > 0;
     abort_connection(conn);
@@ -126,6 +177,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     st.retried = true;
   }
 
+  req = http::request{};  // sent, no retry left: a long stream should not hold the copy
   auto& head = parser->get();
   st.status = head.result_int();
   std::string content_type(head[bhttp::field::content_type]);
@@ -138,6 +190,10 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     full.body_limit(options_.max_response_bytes);
     conn->stream.expires_after(options_.idle_timeout);
     auto [ec, n] = co_await bhttp::async_read(conn->stream, conn->buffer, full, use_tuple);
+    if (ctx.client_gone()) {
+      abort_connection(conn);
+      co_return client_left();
+    }
     if (ec) {
       abort_connection(conn);
       co_return fail(502, describe(ec, up));
@@ -147,6 +203,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     }
     auto res = full.release();
     st.bytes = res.body().size();
+    if (content_type.starts_with("application/json")) add_counts(st, res.body());
     st.first_byte = st.duration = since(started);
     co_return http::response{res.result_int(), content_type, std::move(res.body()), headers};
   }
@@ -154,21 +211,33 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   // Streamed: relay each piece as it arrives, one fixed buffer, each client
   // write awaited before the next upstream read.
   st.streamed = true;
-  const bool started_ok = co_await ctx.start_stream(st.status, content_type, headers);
-  if (!started_ok) {
-    st.client_gone = true;
-    abort_connection(conn);
-    st.duration = since(started);
-    co_return http::response{};
-  }
-  std::vector<char> buffer(options_.relay_buffer_bytes);
+  // A handler may have started the stream already (the scheduler's ": loading"
+  // SSE heartbeats while the model loaded): the relay continues on that stream.
+  // Otherwise the head goes out together with the first piece (one write), or
+  // alone when the upstream ends or fails before sending any.
+  // Uninitialised: only the bytes a read fills are ever touched.
+  const std::size_t buffer_size = std::max<std::size_t>(options_.relay_buffer_bytes, 256);
+  std::unique_ptr<char[]> buffer_bytes(new char[buffer_size]);
+  const std::span<char> buffer(buffer_bytes.get(), buffer_size);
   sse_event_counter events;
   std::string failure;
+  conn->stream.expires_never();
+  // On this coroutine's executor (a pooled connection's stream may carry another's).
+  const net::any_io_executor here = co_await net::this_coro::executor;
+  // One idle timer per stream, not one per piece (see stall_watchdog).
+  upstream_connection* relayed = conn.get();
+  http::stall_watchdog watchdog(here, options_.idle_timeout, [relayed] { reset_socket(*relayed); });
   while (!parser->is_done()) {
     head.body().data = buffer.data();
     head.body().size = buffer.size();
-    conn->stream.expires_after(options_.idle_timeout);
+    watchdog.begin();
     auto [ec, n] = co_await bhttp::async_read_some(conn->stream, conn->buffer, *parser, use_tuple);
+    watchdog.end();
+    if (ctx.client_gone()) {
+      st.client_gone = true;
+      abort_connection(conn);
+      break;
+    }
     if (ec == bhttp::error::need_buffer) ec = {};
     const std::size_t got = buffer.size() - head.body().size;
     if (got > 0) {
@@ -176,7 +245,12 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       if (st.bytes == 0) st.first_byte = since(started);
       st.bytes += got;
       events.feed(piece);
-      const bool sent = co_await ctx.write(piece);
+      bool sent = false;
+      if (ctx.streaming()) {
+        sent = co_await ctx.write(piece);
+      } else {
+        sent = co_await ctx.start_stream_with(st.status, content_type, headers, piece);
+      }
       if (!sent) {
         st.client_gone = true;
         abort_connection(conn);
@@ -184,18 +258,27 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       }
     }
     if (ec) {
-      failure = ec == beast::error::timeout
+      failure = ec == beast::error::timeout || watchdog.fired()
                     ? "upstream " + pool_key(up) + " stopped sending (idle timeout)"
                     : "upstream " + pool_key(up) + " failed mid-stream: " + ec.message();
       break;
     }
   }
+  watchdog.stop();
   st.sse_events = events.events();
+  if (sse && !st.client_gone) add_counts(st, events.last_event());
+  if (!st.client_gone && !ctx.streaming()) {
+    const bool head_sent = co_await ctx.start_stream(st.status, content_type, headers);
+    if (!head_sent) {
+      st.client_gone = true;
+      abort_connection(conn);
+    }
+  }
   if (!failure.empty()) {
     st.upstream_failed = true;
     abort_connection(conn);
     spdlog::warn("proxy {} {}: {}", ctx.req().method_string(), ctx.path(), failure);
-    if (sse) co_await ctx.write(sse_error_event(502, failure));
+    if (sse && !st.client_gone) co_await ctx.write(sse_error_event(502, failure));
   } else if (conn &&
              keep_after_response(parser->is_done(), parser->keep_alive(), conn->requests, pool_.limits())) {
     pool_.give_back(std::move(conn), pool_clock::now());

@@ -18,6 +18,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/process/v2/environment.hpp>
 #include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/process/v2/stdio.hpp>
 
 #include <sys/prctl.h>
@@ -99,16 +100,27 @@ start_result llama_instance::launch(const start_request& request) {
   auto argv = build_argv(spec);
 
   auto environment = child_environment(::environ, &request.options);
+  // The launcher calls notify_fork() on the context of the executor it is given,
+  // and in the forked child that takes the context's internal mutexes. With
+  // --threads > 1 another thread may hold them at fork time, and the child
+  // deadlocks before exec. So fork against a private io_context that no thread
+  // runs, then watch the child from the instance's strand by pid.
   bp::posix::default_launcher launcher;
   boost::system::error_code ec;
-  auto process = launcher(net::any_io_executor(strand_), ec, bp::filesystem::path(settings_.binary.string()),
-                          argv, bp::process_stdio{nullptr, c->out, c->err},
-                          bp::process_environment(environment), child_setup{::getpid()});
-  if (ec) {
-    if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);  // exec failed: the child has already exited
-    return fail("cannot execute " + settings_.binary.string() + ": " + ec.message());
+  pid_t pid = 0;
+  {
+    net::io_context fork_context;
+    auto launched = launcher(fork_context.get_executor(), ec, bp::filesystem::path(settings_.binary.string()),
+                             argv, bp::process_stdio{nullptr, c->out, c->err},
+                             bp::process_environment(environment), child_setup{::getpid()});
+    if (ec) {
+      if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);  // exec failed: the child has already exited
+      return fail("cannot execute " + settings_.binary.string() + ": " + ec.message());
+    }
+    pid = launched.id();
+    launched.detach();  // the private context's handle closes; the child lives on
   }
-  c->process = std::move(process);
+  c->process = bp::process(net::any_io_executor(strand_), pid);
   c->pid = c->process.id();
   c->last_progress = now();
   child_ = c;
@@ -157,6 +169,10 @@ void llama_instance::on_line(const child_ptr& c, std::string line) {
     c->poll_wake.cancel();  // readiness is likely: look at /health now
   }
   c->last_progress = now();
+  if (line.size() > ring_.max_line()) line.resize(ring_.max_line());
+  for (const auto& w : log_subs_) {
+    if (auto sub = w.lock()) sub->push(line);
+  }
   ring_.push(std::move(line));
 }
 

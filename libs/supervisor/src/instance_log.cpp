@@ -1,6 +1,12 @@
 // line_ring and rotating_log (see instance_log.hpp).
 #include "studio/supervisor/instance_log.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <iterator>
+#include <utility>
+
 namespace studio::supervisor {
 
 void line_ring::push(std::string line) {
@@ -44,5 +50,28 @@ void rotating_log::write_line(std::string_view line) {
   out_.flush();
   size_ += line.size() + 1;
 }
+
+void log_subscription::push(const std::string& line) {
+  if (pending_.size() >= max_pending_) {
+    pending_.pop_front();
+    ++dropped_;
+  }
+  pending_.push_back(line);
+  wake_.cancel();
+}
+
+boost::asio::awaitable<std::vector<std::string>> log_subscription::next(std::chrono::milliseconds idle) {
+  namespace net = boost::asio;
+  if (pending_.empty()) {
+    wake_.expires_after(idle);
+    auto [ec] = co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+    (void)ec;
+  }
+  std::vector<std::string> out(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+  pending_.clear();
+  co_return out;
+}
+
+std::size_t log_subscription::take_dropped() { return dropped_.exchange(0); }
 
 }  // namespace studio::supervisor

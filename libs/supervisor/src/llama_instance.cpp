@@ -76,8 +76,16 @@ void llama_instance::notify() {
   auto state = machine_.state();
   std::optional<std::filesystem::path> model;
   if (current_ && state != instance_state::stopped && state != instance_state::failed) model = current_->model;
+  route_snapshot route{state, settings_.port, std::nullopt, child_ ? child_->api_key : std::string()};
+  if (model) route.model = current_->model_name;
   std::lock_guard lock(model_mutex_);
   model_in_use_ = std::move(model);
+  route_ = std::move(route);
+}
+
+llama_instance::route_snapshot llama_instance::route_info() const {
+  std::lock_guard lock(model_mutex_);
+  return route_;
 }
 
 bool llama_instance::uses_model(const std::filesystem::path& model) const {
@@ -231,6 +239,27 @@ net::awaitable<std::vector<std::string>> llama_instance::recent_log(std::size_t 
 
 net::awaitable<std::vector<std::string>> llama_instance::ring_tail(std::size_t max_lines) {
   co_return ring_.tail(max_lines);
+}
+
+net::awaitable<llama_instance::log_follow> llama_instance::follow_log(std::size_t recent_lines) {
+  co_return co_await on_strand(subscribe_log(recent_lines));
+}
+
+net::awaitable<llama_instance::log_follow> llama_instance::subscribe_log(std::size_t recent_lines) {
+  std::erase_if(log_subs_, [](const auto& w) { return w.expired(); });
+  auto sub = std::make_shared<log_subscription>(strand_);
+  log_subs_.push_back(sub);
+  co_return log_follow{ring_.tail(recent_lines), std::move(sub)};
+}
+
+net::awaitable<std::vector<std::string>> llama_instance::next_log_lines(std::shared_ptr<log_subscription> sub,
+                                                                       millis idle) {
+  co_return co_await on_strand(take_log_lines(std::move(sub), idle));
+}
+
+net::awaitable<std::vector<std::string>> llama_instance::take_log_lines(std::shared_ptr<log_subscription> sub,
+                                                                       millis idle) {
+  co_return co_await sub->next(idle);
 }
 
 }  // namespace studio::supervisor

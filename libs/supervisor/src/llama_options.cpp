@@ -202,7 +202,8 @@ constexpr std::array table{
     owned(n("load_timeout_seconds", "", 0.001, 86400), sup),
     owned(n("stop_grace_seconds", "", 0, 600), sup),
     owned(b("on_demand_start", ""), sup),
-    owned(i("idle_timeout", "", 0, 525600), sup),  // minutes; 0 = never
+    owned(n("idle_timeout", "", 0, 525600), sup),  // minutes (fractions allowed); 0 = never
+    owned(i("max_concurrent_requests", "", 1, 4096), sup),  // scheduler; default parallel, else 4
     owned(option_spec{"environment", "", k::string_map}, sup),
 };
 

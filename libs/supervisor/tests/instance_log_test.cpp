@@ -1,6 +1,10 @@
 // The line ring and the rotating log file.
 #include "studio/supervisor/instance_log.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -35,4 +39,39 @@ TEST_CASE("the log file rotates at its size limit") {
   CHECK(read(dir / "logs" / "admin.log.1") == "0123456789\n");
   CHECK(read(dir / "logs" / "admin.log") == "abcdefghij\n");
   fs::remove_all(dir);
+}
+
+TEST_CASE("a log subscription hands over pushed lines, waits when idle, and drops the oldest when it lags") {
+  namespace net = boost::asio;
+  net::io_context ioc;
+  log_subscription sub(ioc.get_executor(), 3);
+  std::vector<std::vector<std::string>> got;
+  auto reader = [&]() -> net::awaitable<void> {
+    got.push_back(co_await sub.next(std::chrono::milliseconds(10)));  // nothing yet: empty after 10 ms
+    sub.push("a");
+    got.push_back(co_await sub.next(std::chrono::hours(1)));  // pending: at once
+    for (auto s : {"1", "2", "3", "4", "5"}) sub.push(s);
+    got.push_back(co_await sub.next(std::chrono::hours(1)));
+  };
+  net::co_spawn(ioc, reader(), net::detached);
+  ioc.run();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].empty());
+  CHECK(got[1] == std::vector<std::string>{"a"});
+  CHECK(got[2] == std::vector<std::string>{"3", "4", "5"});
+  CHECK(sub.take_dropped() == 2);
+  CHECK(sub.take_dropped() == 0);
+}
+
+TEST_CASE("a push wakes a waiting reader") {
+  namespace net = boost::asio;
+  net::io_context ioc;
+  log_subscription sub(ioc.get_executor());
+  std::vector<std::string> got;
+  auto reader = [&]() -> net::awaitable<void> { got = co_await sub.next(std::chrono::hours(1)); };
+  net::co_spawn(ioc, reader(), net::detached);
+  ioc.run_one();  // the reader is now waiting on its timer
+  net::post(ioc, [&] { sub.push("late"); });
+  ioc.run();  // would block for an hour if the push did not wake it
+  CHECK(got == std::vector<std::string>{"late"});
 }

@@ -68,3 +68,23 @@ TEST_CASE("NVML is loaded at run time; a missing library is 'unavailable', not a
   CHECK(devices[0].memory_total_bytes == (80ULL << 30));
   CHECK(devices[0].memory_used_bytes == (4ULL << 30));
 }
+
+TEST_CASE("NVML per-process GPU memory: the pid's compute memory, _v3 or _v2, nullopt when unknown") {
+  for (const char* path : {FAKE_NVML_PATH, FAKE_NVML_V2_PATH}) {
+    CAPTURE(path);
+    nvml_library fake(path);
+    REQUIRE(fake.available());
+    // 22 processes: more than the first buffer holds, so the query is retried with room.
+    CHECK(fake.process_memory_bytes(::getpid()) == (3ULL << 29));
+    CHECK(fake.process_memory_bytes(::getpid() + 1000) == (1ULL << 20));
+    CHECK_FALSE(fake.process_memory_bytes(::getpid() + 1));  // NVML_VALUE_NOT_AVAILABLE
+    CHECK_FALSE(fake.process_memory_bytes(::getpid() + 500));  // not listed
+    CHECK_FALSE(fake.process_memory_bytes(0));
+  }
+  nvml_library missing("libstudio-no-such-nvml.so");
+  CHECK_FALSE(missing.process_memory_bytes(::getpid()));
+
+  boost::asio::io_context ioc;
+  system_sampler sampler(ioc.get_executor(), {.nvml_path = FAKE_NVML_PATH});
+  CHECK(sampler.process_gpu_memory(::getpid()) == (3ULL << 29));
+}

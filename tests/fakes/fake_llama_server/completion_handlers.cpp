@@ -1,11 +1,14 @@
 // Completion handlers: slot wait, token loop (with the optional per-token
-// delay and the injected failures), llama-server's per-task log lines.
+// delay and the injected failures), llama-server's per-task log lines. Like
+// the real server, a task is cancelled as soon as its client disconnects
+// (watched while generating, not only noticed at the next write).
 #include "handlers.hpp"
 
 #include "llama_http.hpp"
 #include "log.hpp"
 #include "token_model.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,10 +27,33 @@ double ms_between(clock::time_point a, clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-asio::awaitable<void> wait_token_delay(server_state& s) {
-  asio::steady_timer timer(s.executor, s.knob.token_delay);
-  co_await timer.async_wait(asio::use_awaitable);
-}
+// Token delays end early when the client goes (the watch cancels the timer).
+class token_clock {
+ public:
+  token_clock(server_state& s, http::request_context& ctx) : s_(s), ctx_(ctx), timer_(s.executor) {
+    if (s_.knob.token_delay.count() > 0) ctx_.watch_client([this] { timer_.cancel(); });
+  }
+  ~token_clock() {
+    if (s_.knob.token_delay.count() > 0) ctx_.watch_client({});
+  }
+  token_clock(const token_clock&) = delete;
+  token_clock& operator=(const token_clock&) = delete;
+
+  // Waits one token delay; false when the client is gone.
+  asio::awaitable<bool> next_token() {
+    if (s_.knob.token_delay.count() > 0 && !ctx_.client_gone()) {
+      timer_.expires_after(s_.knob.token_delay);
+      auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      (void)ec;
+    }
+    co_return !ctx_.client_gone();
+  }
+
+ private:
+  server_state& s_;
+  http::request_context& ctx_;
+  asio::steady_timer timer_;
+};
 
 void log_launch(const generation& g, int slot, int n_ctx_slot) {
   log_line("slot launch_slot_: id %2d | task %d | processing task", slot, g.task);
@@ -69,16 +95,21 @@ timings finish_task(server_state& s, const generation& g, int slot, clock::time_
   return t;
 }
 
-handler_result complete(server_state& s, generation g) {
+handler_result complete(server_state& s, http::request_context& ctx, generation g) {
   const int slot = co_await s.slots.acquire();
   slot_lease lease(s.slots, slot);
   s.slots.state(slot).task = g.task;
   log_launch(g, slot, s.n_ctx_slot);
+  token_clock tokens(s, ctx);
   const auto start = clock::now();
   auto first = start;
   std::string text;
   for (int k = 0; k < g.n_tokens; ++k) {
-    if (s.knob.token_delay.count() > 0) co_await wait_token_delay(s);
+    const bool wanted = co_await tokens.next_token();
+    if (!wanted) {
+      log_cancel(g, slot, k);
+      co_return http::response{};
+    }
     if (k == 0) first = clock::now();
     text += generated_piece(k);
     s.slots.state(slot).n_decoded = k + 1;
@@ -100,6 +131,7 @@ handler_result stream(server_state& s, http::request_context& ctx, generation g)
   s.slots.state(slot).task = g.task;
   log_launch(g, slot, s.n_ctx_slot);
   const bool openai = g.kind != api_kind::native;
+  token_clock tokens(s, ctx);
   const auto start = clock::now();
   auto first = start;
   for (int k = 0; k <= g.n_tokens; ++k) {
@@ -116,7 +148,11 @@ handler_result stream(server_state& s, http::request_context& ctx, generation g)
       co_return http::response{};
     }
     if (k == g.n_tokens) break;
-    if (s.knob.token_delay.count() > 0) co_await wait_token_delay(s);
+    const bool wanted = co_await tokens.next_token();
+    if (!wanted) {
+      log_cancel(g, slot, k);
+      co_return http::response{};
+    }
     if (k == 0) first = clock::now();
     s.slots.state(slot).n_decoded = k + 1;
     const std::string event = token_event(g, generated_piece(k), k + 1);
@@ -157,7 +193,7 @@ handler_result handle_completion(server_state& s, http::request_context& ctx, ap
   generation g = parse_generation(kind, ctx.req().body(), s);
   g.task = s.next_task_id++;
   if (g.stream) co_return co_await stream(s, ctx, std::move(g));
-  co_return co_await complete(s, std::move(g));
+  co_return co_await complete(s, ctx, std::move(g));
 }
 
 }  // namespace studio::fake

@@ -8,8 +8,10 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/string.hpp>
+#include <boost/beast/core/detail/base64.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -75,6 +77,21 @@ std::vector<std::string> embedding_inputs(const json::object& body, const char* 
 http::response embeddings_disabled() {
   return llama_error(501, "This server does not support embeddings. Start it with `--embeddings`",
                      "not_supported_error");
+}
+
+// encoding_format "base64", as llama-server answers it: the little-endian
+// float32 bytes of the vector, base64-encoded (what OpenAI clients ask for).
+std::string to_base64_floats(const std::vector<double>& v) {
+  std::string bytes;
+  for (double d : v) {
+    const float f = static_cast<float>(d);
+    char raw[sizeof f];
+    std::memcpy(raw, &f, sizeof f);
+    bytes.append(raw, sizeof f);
+  }
+  std::string out(boost::beast::detail::base64::encoded_size(bytes.size()), '\0');
+  out.resize(boost::beast::detail::base64::encode(out.data(), bytes.data(), bytes.size()));
+  return out;
 }
 
 json::array to_json_array(const std::vector<double>& v) {
@@ -231,10 +248,13 @@ handler_result handle_embeddings_oai(server_state& s, http::request_context& ctx
   json::array data;
   std::size_t prompt_tokens = 0;
   const auto inputs = embedding_inputs(body, body.contains("input") ? "input" : "content");
+  const auto* format = body.if_contains("encoding_format");
+  const bool base64 = format && format->is_string() && format->get_string() == "base64";
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     prompt_tokens += tokenize(inputs[i], true).size();
-    data.push_back(
-        json::object{{"embedding", to_json_array(embed(inputs[i]))}, {"index", i}, {"object", "embedding"}});
+    const auto vec = embed(inputs[i]);
+    json::value embedding = base64 ? json::value(to_base64_floats(vec)) : json::value(to_json_array(vec));
+    data.push_back(json::object{{"embedding", std::move(embedding)}, {"index", i}, {"object", "embedding"}});
   }
   co_return llama_json(
       200, json::object{{"model", model},

@@ -29,6 +29,14 @@ knobs_outcome read_knobs(const env_lookup& env) {
   k.error_mid_stream = number("FAKE_LLAMA_ERROR_MID_STREAM");
   k.exit_during_load = number("FAKE_LLAMA_EXIT_DURING_LOAD");
   k.argv_file = env("FAKE_LLAMA_ARGV_FILE").value_or("");
+  const std::string omit_text = env("FAKE_LLAMA_HELP_OMIT").value_or("");
+  std::string_view omit = omit_text;
+  while (!omit.empty()) {
+    auto comma = omit.find(',');
+    if (comma != 0) k.help_omit.emplace_back(omit.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    omit.remove_prefix(comma + 1);
+  }
   return out;
 }
 

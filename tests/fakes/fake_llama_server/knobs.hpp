@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace studio::fake {
 
@@ -18,6 +19,7 @@ struct knobs {
   std::optional<int> error_mid_stream;  // tokens
   std::string argv_file;
   std::optional<int> exit_during_load;  // exit code
+  std::vector<std::string> help_omit;   // flags --help leaves out (FAKE_LLAMA_HELP_OMIT)
 };
 
 struct knobs_outcome {

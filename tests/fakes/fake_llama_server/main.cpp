@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   }
   switch (parsed.options.action) {
     case fake::startup_action::help:
-      std::cout << fake::usage_text() << std::flush;
+      std::cout << fake::usage_text(knobs.values.help_omit) << std::flush;
       return 0;
     case fake::startup_action::version:
       std::cerr << fake::version_text();

@@ -45,7 +45,9 @@ struct parse_outcome {
 parse_outcome parse_options(const std::vector<std::string>& args, const env_lookup& env);
 
 // Texts printed by --help (stdout), --version (stderr) and --list-devices (stdout).
-std::string usage_text();
+// --help: the flags the fake acts on, then every other llama-server flag the gateway's
+// option table can pass (accepted and ignored), minus the names in `omit`.
+std::string usage_text(const std::vector<std::string>& omit = {});
 std::string version_text();
 std::string devices_text();
 

@@ -1,7 +1,10 @@
 // --help, --version and --list-devices texts, shaped like llama-server's.
 #include "flags.hpp"
 #include "options.hpp"
+#include "studio/supervisor/llama_options.hpp"
 
+#include <algorithm>
+#include <set>
 #include <string>
 
 namespace studio::fake {
@@ -9,12 +12,19 @@ namespace {
 
 constexpr std::size_t help_column = 40;
 
-std::string flag_line(const flag_spec& spec) {
+bool omitted(const std::vector<std::string>& omit, std::string_view name) {
+  return std::find(omit.begin(), omit.end(), name) != omit.end();
+}
+
+// One option line; empty when every name of the flag is omitted.
+std::string flag_line(const flag_spec& spec, const std::vector<std::string>& omit) {
   std::string left;
-  for (std::size_t i = 0; i < spec.names.size(); ++i) {
-    if (i > 0) left += ", ";
-    left += spec.names[i];
+  for (const auto& name : spec.names) {
+    if (omitted(omit, name)) continue;
+    if (!left.empty()) left += ", ";
+    left += name;
   }
+  if (left.empty()) return {};
   if (!spec.value_name.empty()) left += " " + std::string(spec.value_name);
   std::string line = left.size() < help_column ? left + std::string(help_column - left.size(), ' ')
                                                : left + "\n" + std::string(help_column, ' ');
@@ -39,6 +49,8 @@ FAKE_LLAMA_ERROR_MID_STREAM=N           after N tokens of a stream send an `erro
 FAKE_LLAMA_ARGV_FILE=PATH               write argv (argv[0] first, one argument per line) to PATH
                                         at start
 FAKE_LLAMA_EXIT_DURING_LOAD=CODE        exit with CODE while loading the model
+FAKE_LLAMA_HELP_OMIT=FLAG,...           leave these flags out of --help (a llama-server build
+                                        without them); they are still accepted
 
 Fake model: byte-level tokens (id = byte + 3; 0 unk, 1 bos, 2 eos), n_ctx_train 4096,
 n_embd 16. Generated text cycles "Hello from the fake llama server." one word per token;
@@ -50,9 +62,22 @@ SIGTERM or SIGINT: exit status 134 at once, as the real build does.
 
 std::string build_info() { return "b" + std::to_string(build_number) + "-" + std::string(build_commit); }
 
-std::string usage_text() {
+std::string usage_text(const std::vector<std::string>& omit) {
   std::string out = "----- common params -----\n\n";
-  for (const auto& spec : flag_specs()) out += flag_line(spec);
+  std::set<std::string_view> own;
+  for (const auto& spec : flag_specs()) {
+    out += flag_line(spec, omit);
+    own.insert(spec.names.begin(), spec.names.end());
+  }
+  out += "\n----- accepted and ignored (llama-server flags the fake does not act on) -----\n\n";
+  std::set<std::string_view> listed;
+  for (const auto& row : supervisor::option_table()) {
+    for (auto flag : {row.flag, row.off_flag}) {
+      if (flag.empty() || own.contains(flag) || omitted(omit, flag) || !listed.insert(flag).second) continue;
+      out += std::string(flag) + std::string(help_column - std::min(help_column - 1, flag.size()), ' ') +
+             "accepted, no effect\n";
+    }
+  }
   out += "\nunknown flags are accepted and ignored (with their value, if one follows)\n";
   out += knobs_help;
   out += "\nexample usage:\n\n    llama-server -m model.gguf -c 2048 --port 8080\n\n";

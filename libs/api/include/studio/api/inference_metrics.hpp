@@ -3,6 +3,8 @@
 // Thread-safe; record() is cheap (one mutex, a few additions).
 #pragma once
 
+#include "studio/http/histogram.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -39,6 +41,20 @@ class inference_metrics {
     }
   };
 
+  // Time-to-first-token buckets in seconds: 5 ms .. 2 min.
+  static constexpr double ttft_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                            1,     2.5,  5,     10,   30,  60,   120};
+  // Per-model histograms and answers by status, for GET /metrics.
+  struct model_detail {
+    std::string model;
+    model_totals totals;
+    std::map<unsigned, std::uint64_t> requests_by_status;
+    http::histogram time_to_first_token{ttft_buckets};  // seconds; streamed requests that sent a token
+    http::histogram duration{http::latency_buckets};   // seconds; whole request
+  };
+  // Models beyond this many distinct names are counted under "other" (bounded labels).
+  static constexpr std::size_t max_models = 256;
+
   void record(const inference_sample& sample);
   // Streams currently being relayed (gauge).
   void stream_opened();
@@ -47,10 +63,18 @@ class inference_metrics {
 
   model_totals totals(std::string_view model) const;
   std::vector<std::string> models() const;
+  // Every model's totals, answers by status and histograms, sorted by model.
+  std::vector<model_detail> details() const;
 
  private:
+  struct model_state {
+    std::map<unsigned, std::uint64_t> by_status;
+    http::histogram ttft{ttft_buckets};
+    http::histogram duration{http::latency_buckets};
+  };
   mutable std::mutex mutex_;
   std::map<std::string, model_totals, std::less<>> totals_;
+  std::map<std::string, model_state, std::less<>> states_;
   std::uint64_t open_streams_ = 0;
 };
 

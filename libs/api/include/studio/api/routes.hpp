@@ -50,6 +50,10 @@ void add_llamactl_routes(http::router& routes, services& svc);
 // --help / --version / --list-devices output as text (500 JSON when it cannot run).
 void add_server_routes(http::router& routes, services& svc);
 
+// GET /swagger/doc.json (the OpenAPI document), GET /swagger/ (Swagger UI), GET /swagger/{file}
+// (its assets) and GET /swagger (redirect): public.
+void add_swagger_routes(http::router& routes, services& svc);
+
 // All of the above.
 inline void add_all_routes(http::router& routes, services& svc) {
   add_system_routes(routes, svc);
@@ -62,6 +66,7 @@ inline void add_all_routes(http::router& routes, services& svc) {
   add_server_routes(routes, svc);
   add_admin_llm_routes(routes, svc);
   add_admin_models_routes(routes, svc);
+  add_swagger_routes(routes, svc);
 }
 
 }  // namespace studio::api

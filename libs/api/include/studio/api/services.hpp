@@ -30,6 +30,7 @@ class proxy_client;
 
 namespace studio::supervisor {
 class instance_registry;
+class instance_scheduler;
 class llm_config_store;
 }  // namespace studio::supervisor
 
@@ -39,6 +40,8 @@ class system_sampler;
 
 namespace studio::api {
 
+class llama_flags;
+
 struct services {
   explicit services(const gateway_config& c) : config(c) {}
   const gateway_config& config;
@@ -46,6 +49,7 @@ struct services {
   std::function<bool()> draining = [] { return false; };  // true once shutdown began
   std::optional<std::string> last_error;                  // the latest serious error, if any
   supervisor::instance_registry* instances = nullptr;  // supervised llama-servers ("admin" and named ones)
+  supervisor::instance_scheduler* scheduler = nullptr;  // on-demand starts, eviction, slots, idle stops
   proxy::proxy_client* proxy = nullptr;                // forwards requests to running instances
   supervisor::llm_config_store* llm_config = nullptr;  // saved admin options ($STUDIO_DIR/llm/config.json)
   catalog::catalog_store* catalog = nullptr;           // the model catalog in force
@@ -56,6 +60,7 @@ struct services {
   inference_metrics inference;                         // per-model tokens, TTFT, open streams (proxy -> /metrics)
   http::request_metrics http_metrics;                  // answered requests by route/status (GET /metrics)
   boost::asio::any_io_executor file_work;              // small thread pool for blocking file work; empty: inline
+  llama_flags* binary_flags = nullptr;                 // flags the llama-server binary supports (null: no check)
   // Whether a running llama-server uses a model file (DELETE of the file answers 409).
   std::function<bool(const std::filesystem::path&)> file_in_use = [](const std::filesystem::path&) { return false; };
 };

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace studio::api {
 
@@ -20,7 +21,11 @@ boost::json::object gguf_metadata_json(const gguf::read_result& result);
 boost::json::object available_model_json(const std::filesystem::path& models_dir,
                                          const std::filesystem::path& file, gguf::metadata_cache& cache);
 
-// Every *.gguf file under models_dir (at most 4 levels deep, 10000 files), sorted by id.
+// Every *.gguf file under models_dir (at most 4 levels deep, 10000 files), sorted.
+// Also drops cache entries of files that are gone.
+std::vector<std::filesystem::path> model_files(const std::filesystem::path& models_dir, gguf::metadata_cache& cache);
+
+// available_model_json of every file in model_files(models_dir), sorted by id.
 boost::json::array list_available_models(const std::filesystem::path& models_dir, gguf::metadata_cache& cache);
 
 // A model id from a URL: a relative path without "..", backslashes or NULs.

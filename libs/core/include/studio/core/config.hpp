@@ -36,6 +36,7 @@ struct gateway_config {
   unsigned short llm_port = 8080;                 // port of the admin llama-server
   port_range instance_ports{8081, 8199};          // ports for named instances; excludes llm_port
   std::optional<std::filesystem::path> catalog;   // catalog.json; none -> built-in catalog
+  std::optional<std::filesystem::path> swagger_ui_dir;  // Swagger UI assets; none -> <exe>/../share/studio-gateway/swagger-ui
   std::filesystem::path models_dir;               // derived: <studio_dir>/llm/models
   std::string hf_endpoint = "https://huggingface.co";  // http(s) URL, no trailing slash
   std::string hf_token;                                // secret: never logged
@@ -54,6 +55,13 @@ struct gateway_config {
   unsigned download_stall_seconds = 30;                // below 1 KiB/s this long counts as a stall
   std::chrono::milliseconds download_retry_base{1000};  // first retry delay (doubles, max 60 s)
   std::uint64_t download_disk_reserve_bytes = 536870912;  // free space a download must leave
+  bool metrics_public = false;                         // GET /metrics needs no key
+  unsigned max_running_instances = 0;                  // named instances running at once; 0 = unlimited
+  bool enable_lru_eviction = false;                    // stop the least recently used one to make room
+  std::chrono::milliseconds on_demand_start_timeout{120000};  // a request waits this long for a load
+  unsigned max_queued_requests = 0;                    // per instance; 0 = 4 x its concurrency limit
+  bool on_demand_download = false;                     // /v1/* may download a catalog model, then load it
+  bool v2_on_demand_load = false;                      // /api/v2/chat loads a model that is not loaded
   std::optional<std::filesystem::path> config_file;    // the config file that was loaded, if any
 
   friend bool operator==(const gateway_config&, const gateway_config&) = default;

@@ -16,6 +16,7 @@ enum class setting_kind {
   text,    // JSON string
   number,  // JSON non-negative integer
   list,    // JSON string or array of strings; flag repeatable; comma-separated anywhere
+  boolean, // JSON true/false; a bare flag (--x, or --x=false); env true/false/1/0/yes/no/on/off
 };
 
 // Parses one raw value into the config. Returns nullopt on success, else the reason it is

@@ -8,6 +8,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,14 @@ class response_stream {
   virtual boost::asio::awaitable<bool> write_head(unsigned status, std::string_view content_type,
                                                   const header_list& headers) = 0;
   virtual boost::asio::awaitable<bool> write_body(std::string_view data) = 0;
+  // The head and the first body piece together (the session sends both in
+  // one socket write); by default write_head, then write_body.
+  virtual boost::asio::awaitable<bool> write_head_and_body(unsigned status, std::string_view content_type,
+                                                           const header_list& headers, std::string_view first_body);
+  // The client-gone watch (see request_context::watch_client); by default a
+  // client is never noticed gone before a write fails.
+  virtual void watch_client(std::function<void()> on_gone) { (void)on_gone; }
+  virtual bool client_gone() const { return false; }
 };
 
 class request_context {
@@ -62,7 +71,25 @@ class request_context {
   boost::asio::awaitable<bool> start_stream(unsigned status, std::string_view content_type,
                                             const header_list& headers = {});
   boost::asio::awaitable<bool> write(std::string_view data);
+  // start_stream and the first write at once: one socket write instead of two
+  // (a relay that already holds the first piece saves the client a wake-up).
+  boost::asio::awaitable<bool> start_stream_with(unsigned status, std::string_view content_type,
+                                                 const header_list& headers, std::string_view first_body);
   bool streaming() const { return streaming_; }
+
+  // Client gone while the handler still works (a long generation, a stream
+  // waiting on its upstream): after this call the connection is watched for
+  // the client closing it (FIN or reset), and `on_gone` runs once, on the
+  // connection's executor, as soon as that happens, not only at the next
+  // write. Calling again replaces the callback; an empty one stops the calls
+  // (do that before anything the callback refers to goes away). The watch
+  // ends with the handler. Bytes the client already sent (a pipelined next
+  // request) are never consumed: with such bytes waiting, the watch ends
+  // without a verdict and only a failed write tells. When the client is
+  // already gone on the call, `on_gone` is not called: check client_gone().
+  void watch_client(std::function<void()> on_gone);
+  // True once the watch has seen the client close its connection.
+  bool client_gone() const;
 
  private:
   const request& req_;

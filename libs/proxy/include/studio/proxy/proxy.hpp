@@ -28,6 +28,8 @@ class proxy_client {
   //   end-to-end headers): llama-server's own error JSON passes unchanged;
   // - a streamed answer (text/event-stream or chunked) is written to the
   //   client piece by piece through ctx.start_stream/write while it arrives
+  //   (when the handler has started the stream already, e.g. with ": loading"
+  //   SSE comments while the model loaded, the pieces continue on it)
   //   (one fixed buffer per stream; each client write is awaited before the
   //   next upstream read), and the returned response is ignored;
   // - connection refused: 503, other failures before the answer: 502, as
@@ -35,9 +37,13 @@ class proxy_client {
   // - upstream dies or stays silent for idle_timeout mid-stream: one SSE
   //   event `data: {"error":{"code":502,...,"type":"upstream_error"}}` (SSE
   //   streams only), then the stream ends cleanly;
-  // - client gone mid-stream: the upstream connection is closed at once (with
-  //   a reset), so llama-server cancels the task and frees its slot.
-  // `stats`, when given, is filled with what happened.
+  // - client gone (ctx.watch_client: its socket closed, noticed at once, not
+  //   only at the next write), while waiting for the answer or mid-stream: the
+  //   upstream connection is closed at once (with a reset), so llama-server
+  //   cancels the task and frees its slot; a non-streamed request then
+  //   returns 499 (nobody reads it).
+  // `stats`, when given, is filled with what happened, including the token
+  // counts of the final SSE event or of a JSON body (find_token_counts).
   boost::asio::awaitable<http::response> forward(http::request_context& ctx, const upstream& up,
                                                  std::string_view target,
                                                  std::optional<std::string> body_override = std::nullopt,

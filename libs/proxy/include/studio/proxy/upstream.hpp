@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace studio::proxy {
@@ -33,7 +34,9 @@ struct proxy_options {
   // sends nothing until it is done, so this is generous by default.
   std::chrono::milliseconds idle_timeout{600'000};
   std::uint64_t max_response_bytes = 256ull * 1024 * 1024;  // non-streamed bodies
-  std::size_t relay_buffer_bytes = 16 * 1024;               // per stream, fixed
+  // Per stream, fixed. SSE events are a few hundred bytes; 2 KiB keeps an open
+  // stream's memory small (bench/README.md: RSS per open stream).
+  std::size_t relay_buffer_bytes = 2 * 1024;
   pool_limits pool;
 };
 
@@ -47,8 +50,12 @@ struct relay_stats {
   bool upstream_failed = false;             // refused, reset, timed out or malformed
   std::uint64_t bytes = 0;                  // body bytes relayed to the client
   std::uint64_t sse_events = 0;             // complete SSE events relayed (about one per token)
-  std::chrono::microseconds first_byte{0};  // forward() start to first body byte sent
+  std::chrono::microseconds first_byte{0};  // forward() start to first body byte sent (streams: time to first token)
   std::chrono::microseconds duration{0};    // forward() start to its end
+  // From `usage` (or llama-server's `timings`) of the final SSE event or of a
+  // non-streamed JSON body; empty when the answer had none.
+  std::optional<std::uint64_t> prompt_tokens;
+  std::optional<std::uint64_t> completion_tokens;
 };
 
 }  // namespace studio::proxy

@@ -1,7 +1,14 @@
-// An instance's output: a bounded ring of its latest lines (pure) and the
-// append-only log file $STUDIO_DIR/logs/<instance>.log with size rotation.
+// An instance's output: a bounded ring of its latest lines (pure), the
+// append-only log file $STUDIO_DIR/logs/<instance>.log with size rotation, and
+// live subscriptions to new lines (GET /api/v1/instances/{name}/logs/stream).
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -49,6 +56,27 @@ class rotating_log {
   std::uint64_t size_ = 0;
   std::ofstream out_;
   std::string error_;
+};
+
+// One live reader of an instance's output: lines pushed by the instance wait in
+// a bounded queue (the oldest are dropped, and counted, when the reader lags)
+// until next() takes them. Used from one executor (the instance's strand) only.
+class log_subscription {
+ public:
+  explicit log_subscription(boost::asio::any_io_executor ex, std::size_t max_pending = 1000)
+      : wake_(std::move(ex)), max_pending_(max_pending) {}
+  void push(const std::string& line);
+  // Every pending line; waits up to `idle` for one when none is pending (then empty).
+  boost::asio::awaitable<std::vector<std::string>> next(std::chrono::milliseconds idle);
+  // Lines dropped because the reader lagged, since the last call (then reset to 0).
+  // Safe from any thread.
+  std::size_t take_dropped();
+
+ private:
+  std::deque<std::string> pending_;
+  boost::asio::steady_timer wake_;
+  std::size_t max_pending_;
+  std::atomic<std::size_t> dropped_ = 0;
 };
 
 }  // namespace studio::supervisor

@@ -2,9 +2,9 @@
 // /api/admin/llm, later the llamactl instances). Owned by main; the proxy finds
 // an instance here for its port and internal key.
 //
-// Instances are added at start-up or from handlers on the one io_context;
-// add/find are not thread-safe against each other with --threads > 1 (the
-// llamactl issue adds a strand when it adds instances at run time).
+// Thread-safe (--threads > 1): a mutex guards the map; it is never held
+// across an await. Instances are never destroyed before the registry, so a
+// pointer from find() stays valid even after remove().
 #pragma once
 
 #include "studio/supervisor/llama_instance.hpp"
@@ -14,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,10 @@ class instance_registry {
 
   // Creates an instance; throws std::invalid_argument when the name is taken.
   llama_instance& add(instance_settings settings);
+  // The instance `settings.name`, or a new one on the lowest port of `range`
+  // that no instance uses (chosen under the lock: concurrent callers never share
+  // a port). nullptr when the range is full.
+  llama_instance* find_or_add(instance_settings settings, unsigned short first_port, unsigned short last_port);
   // nullptr when there is no such instance.
   llama_instance* find(std::string_view name);
   std::vector<std::string> names() const;
@@ -43,6 +48,7 @@ class instance_registry {
 
  private:
   boost::asio::any_io_executor executor_;
+  mutable std::mutex mutex_;  // guards instances_ and removed_
   std::map<std::string, std::unique_ptr<llama_instance>, std::less<>> instances_;
   std::vector<std::unique_ptr<llama_instance>> removed_;
 };

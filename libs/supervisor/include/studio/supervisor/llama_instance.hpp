@@ -88,12 +88,31 @@ class llama_instance {
   boost::asio::awaitable<std::string> internal_api_key();
   // The last `max_lines` output lines of the child(ren) (the in-memory ring, oldest first).
   boost::asio::awaitable<std::vector<std::string>> recent_log(std::size_t max_lines);
+  // A live feed of the output: the last `recent_lines` ring lines and, atomically with
+  // them, a subscription that receives every later line (drop it to unsubscribe).
+  struct log_follow {
+    std::vector<std::string> recent;
+    std::shared_ptr<log_subscription> sub;
+  };
+  boost::asio::awaitable<log_follow> follow_log(std::size_t recent_lines);
+  // The subscription's next lines; empty after `idle` without any.
+  boost::asio::awaitable<std::vector<std::string>> next_log_lines(std::shared_ptr<log_subscription> sub,
+                                                                  millis idle);
 
   const std::string& name() const { return settings_.name; }
   // Whether the instance's current child (starting, running, stopping or
   // restarting) was started with `model`. Safe from any thread.
   bool uses_model(const std::filesystem::path& model) const;
   unsigned short port() const { return settings_.port; }
+  // What a proxied request needs, as of the last state change (published by
+  // notify()); safe from any thread and without a hop onto the strand.
+  struct route_snapshot {
+    instance_state state = instance_state::stopped;
+    unsigned short port = 0;
+    std::optional<std::string> model;  // active model name, as in instance_status
+    std::string key;                   // internal --api-key of the current child
+  };
+  route_snapshot route_info() const;
   const std::filesystem::path& binary() const { return settings_.binary; }
 
  private:
@@ -107,6 +126,9 @@ class llama_instance {
   boost::asio::awaitable<bool> has_child();
   boost::asio::awaitable<std::string> child_key();
   boost::asio::awaitable<std::vector<std::string>> ring_tail(std::size_t max_lines);
+  boost::asio::awaitable<log_follow> subscribe_log(std::size_t recent_lines);
+  boost::asio::awaitable<std::vector<std::string>> take_log_lines(std::shared_ptr<log_subscription> sub,
+                                                                  millis idle);
   boost::asio::awaitable<void> escalate(child_ptr c, millis grace);
   start_result launch(const start_request& request);
   void apply(const action& act);
@@ -131,6 +153,7 @@ class llama_instance {
   op_lock lock_;
   line_ring ring_;
   rotating_log log_;
+  std::vector<std::weak_ptr<log_subscription>> log_subs_;  // live readers (on_line feeds them)
   child_ptr child_;
   std::optional<start_request> current_;  // what the current/last child was started with
   boost::asio::steady_timer restart_timer_;
@@ -139,6 +162,7 @@ class llama_instance {
   bool shutting_down_ = false;
   mutable std::mutex model_mutex_;                     // guards model_in_use_
   std::optional<std::filesystem::path> model_in_use_;  // published by notify()
+  route_snapshot route_;                               // published by notify(), under model_mutex_
 };
 
 }  // namespace studio::supervisor

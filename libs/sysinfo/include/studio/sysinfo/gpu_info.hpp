@@ -31,6 +31,12 @@ class nvml_library {
   // One entry per device; empty when unavailable or on a query error.
   std::vector<gpu_device> devices() const;
 
+  // GPU memory the process `pid` uses, summed over devices (its compute contexts, from
+  // nvmlDeviceGetComputeRunningProcesses_v3, else _v2). nullopt when NVML is unavailable,
+  // lacks both entry points, or lists no memory for the pid -- e.g. a process without a
+  // GPU context, or a container whose pid namespace hides the host pids NVML reports.
+  std::optional<std::uint64_t> process_memory_bytes(int pid) const;
+
   struct api;
 
  private:

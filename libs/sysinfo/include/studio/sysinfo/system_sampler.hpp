@@ -40,6 +40,9 @@ class system_sampler {
   void start();
   void stop();
   system_snapshot snapshot() const;
+  // GPU memory of one process via NVML (see nvml_library::process_memory_bytes). A
+  // synchronous NVML query: call it off the I/O threads.
+  std::optional<std::uint64_t> process_gpu_memory(int pid) const { return nvml_.process_memory_bytes(pid); }
 
  private:
   void sample();

@@ -1,0 +1,69 @@
+// find_token_counts: cut the usage/timings object out of a text and parse it.
+#include "studio/proxy/token_usage.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace studio::proxy {
+namespace {
+
+// The JSON object that is the value of the last `"key":` in text; empty when
+// absent or unterminated.
+std::string_view object_after(std::string_view text, std::string_view quoted_key) {
+  auto at = text.rfind(quoted_key);
+  if (at == std::string_view::npos) return {};
+  auto i = at + quoted_key.size();
+  while (i < text.size() && (text[i] == ' ' || text[i] == ':' || text[i] == '\t' || text[i] == '\n')) ++i;
+  if (i >= text.size() || text[i] != '{') return {};
+  const auto start = i;
+  int depth = 0;
+  bool in_string = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return text.substr(start, i - start + 1);
+    }
+  }
+  return {};
+}
+
+std::optional<std::uint64_t> count(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+  if (v->is_uint64()) return v->get_uint64();
+  return std::nullopt;
+}
+
+std::optional<boost::json::object> parse_object(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+}  // namespace
+
+token_counts find_token_counts(std::string_view text) {
+  token_counts out;
+  if (auto usage = parse_object(object_after(text, "\"usage\""))) {
+    out.prompt = count(*usage, "prompt_tokens");
+    out.completion = count(*usage, "completion_tokens");
+  }
+  if (out.prompt && out.completion) return out;
+  if (auto timings = parse_object(object_after(text, "\"timings\""))) {
+    if (!out.prompt) out.prompt = count(*timings, "prompt_n");
+    if (!out.completion) out.completion = count(*timings, "predicted_n");
+  }
+  return out;
+}
+
+}  // namespace studio::proxy

@@ -1,0 +1,66 @@
+// Token counts from usage/timings of final SSE events and whole bodies, and
+// the SSE counter keeping the last event.
+#include "studio/proxy/sse.hpp"
+#include "studio/proxy/token_usage.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace studio::proxy;
+
+TEST_CASE("usage wins; timings fill what usage lacks") {
+  // llama-server's final chat chunk: usage and timings both present.
+  auto c = find_token_counts(
+      R"(data: {"choices":[{"finish_reason":"length","index":0,"delta":{}}],"usage":{"completion_tokens":4,)"
+      R"("prompt_tokens":9,"total_tokens":13},"timings":{"prompt_n":7,"predicted_n":5}})"
+      "\n\n");
+  CHECK(c.prompt == 9u);
+  CHECK(c.completion == 4u);
+
+  // The native /completion final event: timings only.
+  c = find_token_counts(R"({"content":"","stop":true,"timings":{"cache_n":0,"prompt_n":12,"prompt_ms":1.5,"predicted_n":3}})");
+  CHECK(c.prompt == 12u);
+  CHECK(c.completion == 3u);
+
+  // Embeddings: usage without completion_tokens, no timings.
+  c = find_token_counts(R"({"data":[],"usage":{"prompt_tokens":5,"total_tokens":5}})");
+  CHECK(c.prompt == 5u);
+  CHECK_FALSE(c.completion);
+}
+
+TEST_CASE("the last usage object counts; strings and nesting do not confuse the cut") {
+  auto c = find_token_counts(
+      R"({"choices":[{"message":{"content":"a \"usage\": {\"prompt_tokens\": 1} }{"}}],)"
+      R"("usage":{"prompt_tokens":2,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":0}}})");
+  CHECK(c.prompt == 2u);
+  CHECK(c.completion == 3u);
+}
+
+TEST_CASE("nothing usable: empty counts, never a throw") {
+  CHECK(find_token_counts("").empty());
+  CHECK(find_token_counts("data: [DONE]\n\n").empty());
+  CHECK(find_token_counts(R"({"usage":)").empty());
+  CHECK(find_token_counts(R"({"usage":{"prompt_tokens":1)").empty());   // cut off
+  CHECK(find_token_counts(R"({"usage":"none"})").empty());
+  CHECK(find_token_counts(R"({"usage":{"prompt_tokens":-1,"completion_tokens":"x"}})").empty());
+}
+
+TEST_CASE("sse_event_counter keeps the last event before [DONE], across pieces") {
+  sse_event_counter c;
+  c.feed("data: {\"n\":1}\n\nda");
+  CHECK(c.last_event() == "data: {\"n\":1}\n\n");
+  c.feed("ta: {\"usage\":{\"prompt_tokens\":2,");
+  c.feed("\"completion_tokens\":1}}\n\ndata: [DONE]\n\n");
+  CHECK(c.events() == 3);
+  CHECK(c.last_event() == "data: {\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}\n\n");
+  CHECK(find_token_counts(c.last_event()).completion == 1u);
+}
+
+TEST_CASE("sse_event_counter does not keep an event longer than its bound") {
+  sse_event_counter c(32);
+  c.feed("data: short\n\n");
+  c.feed("data: " + std::string(100, 'x') + "\n\n");
+  CHECK(c.events() == 2);
+  CHECK(c.last_event() == "data: short\n\n");
+  c.feed("data: next\r\n\r\n");
+  CHECK(c.last_event() == "data: next\r\n\r\n");
+}
