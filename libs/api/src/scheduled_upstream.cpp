@@ -61,7 +61,7 @@ net::awaitable<scheduled_upstream> schedule_upstream(services& svc, http::reques
     }
     out.lease = std::move(got.granted);
   }
-  auto st = co_await inst.status();
+  auto st = inst.route_info();  // a snapshot: no hop onto the instance's strand
   if (st.state != supervisor::instance_state::running) {
     auto err_op = error_for(ctx, 503,
                             "instance '" + inst.name() + "' is not running (" +
@@ -71,8 +71,7 @@ net::awaitable<scheduled_upstream> schedule_upstream(services& svc, http::reques
     out.lease.reset();
     co_return out;
   }
-  std::string key = co_await inst.internal_api_key();
-  out.up = proxy::upstream{"127.0.0.1", st.port ? st.port : inst.port(), std::move(key)};
+  out.up = proxy::upstream{"127.0.0.1", st.port ? st.port : inst.port(), std::move(st.key)};
   co_return out;
 }
 
