@@ -166,6 +166,28 @@ class relay_nginx {
   std::unique_ptr<child_process> process_;
 };
 
+// The internal key of the child serving `port`, for the direct and nginx
+// paths: read from its command line (/proc/PID/cmdline). Not from an argv
+// file: the gateway's `--help` probe of the binary may overwrite one.
+std::string internal_key(unsigned short port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::vector<std::string> argv;
+    for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
+    const auto has = [&](const std::string& flag, const std::string& value) {
+      for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == flag && argv[i + 1] == value) return true;
+      }
+      return false;
+    };
+    if (!has("--port", std::to_string(port))) continue;
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+      if (argv[i] == "--api-key") return argv[i + 1];
+    }
+  }
+  throw std::runtime_error("no child with --port " + std::to_string(port) + " and --api-key found");
+}
+
 struct rig {
   temp_dir dir;
   unsigned short llm_port = free_port();
@@ -177,18 +199,18 @@ struct rig {
     dir.write_file("llm/models/m.gguf", "GGUF fake model");
     gateway_options o{
         {"--llama-server", bin_path("fake-llama-server").string(), "--llm-port", std::to_string(llm_port)},
-        {{"FAKE_LLAMA_TOKEN_DELAY_MS", token_delay_ms}, {"FAKE_LLAMA_ARGV_FILE", (dir.path() / "argv").string()}}};
+        {{"FAKE_LLAMA_TOKEN_DELAY_MS", token_delay_ms}}};
+    // RELAY_BENCH_GATEWAY_THREADS: the gateway's --threads (default: its own default).
+    if (const char* threads = std::getenv("RELAY_BENCH_GATEWAY_THREADS")) {
+      o.args.insert(o.args.end(), {"--threads", threads});
+    }
     gw = std::make_unique<gateway_process>(o, &dir);
     // 256 context tokens per slot: the chat prompt and 64 tokens fit.
     const std::string start = R"({"model":"m.gguf","wait":true,"parallel":)" + std::to_string(slots) +
                               R"(,"ctx_size":)" + std::to_string(slots * 256) + "}";
     auto r = gw->call("POST", "/api/admin/llm/start", management_key, start, {{"Content-Type", "application/json"}});
     if (r.status != 200) throw std::runtime_error("start failed: " + r.body);
-    // The child's internal key, for the direct and nginx paths (the fake records its argv).
-    std::ifstream in(dir.path() / "argv");
-    for (std::string arg; std::getline(in, arg);) {
-      if (arg == "--api-key") std::getline(in, key);
-    }
+    key = internal_key(llm_port);
     nginx = std::make_unique<relay_nginx>(llm_port, key);
   }
   std::vector<target> targets() const {
@@ -270,19 +292,29 @@ void open_streams_scenario(const rig& r, int n, int tokens) {
 
 }  // namespace
 
+// RELAY_BENCH_ONLY (e.g. "ttft,rate") runs a subset: ttft, rate, s64, s256, open.
+bool wanted(const char* scenario) {
+  const char* only = std::getenv("RELAY_BENCH_ONLY");
+  if (!only || !*only) return true;
+  const std::string list = std::string(",") + only + ",";
+  return list.find(std::string(",") + scenario + ",") != std::string::npos;
+}
+
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
-  {
+  if (wanted("ttft") || wanted("rate")) {
     rig r("0", 64);
-    stream_scenario("1 connection, 64 tokens, no token delay", r, 1, 40, 64, rounds);
-    rate_scenario(r, 32, rounds);
+    if (wanted("ttft")) stream_scenario("1 connection, 64 tokens, no token delay", r, 1, 40, 64, rounds);
+    if (wanted("rate")) rate_scenario(r, 32, rounds);
   }
-  {
+  if (wanted("s64") || wanted("s256")) {
     rig r("2", 300);
-    stream_scenario("64 concurrent streams, 64 tokens at 2 ms/token", r, 64, 2, 64, rounds);
-    stream_scenario("256 concurrent streams, 64 tokens at 2 ms/token", r, 256, 1, 64, std::max(1, rounds / 2));
+    if (wanted("s64")) stream_scenario("64 concurrent streams, 64 tokens at 2 ms/token", r, 64, 2, 64, rounds);
+    if (wanted("s256")) {
+      stream_scenario("256 concurrent streams, 64 tokens at 2 ms/token", r, 256, 1, 64, std::max(1, rounds / 2));
+    }
   }
-  {
+  if (wanted("open")) {
     rig r("1000", 1100);
     open_streams_scenario(r, 1000, 3);
   }

@@ -44,11 +44,13 @@ struct attempt {
   path_params params;
 };
 
-// Matches one pattern against the split path; `path` is the raw path (for the tail).
-attempt try_match(std::string_view pattern, const std::vector<std::string_view>& segs,
+// Matches one pattern (split when the route was added) against the split
+// path; `path` is the raw path (for the tail).
+attempt try_match(const std::vector<std::string>& pat, const std::vector<std::string_view>& segs,
                   std::string_view path) {
   attempt result;
-  auto pat = split_path(pattern);
+  const bool has_tail = !pat.empty() && is_tail(pat.back());
+  if (has_tail ? segs.size() + 1 < pat.size() : segs.size() != pat.size()) return result;  // cheap reject
   for (std::size_t i = 0; i < pat.size(); ++i) {
     if (is_tail(pat[i])) {
       // The tail is everything after the i-th segment's start, kept raw.
@@ -115,6 +117,7 @@ void router::add(boost::beast::http::verb method, std::string pattern, access sc
     }
   }
   routes_.push_back(route{method, std::move(pattern), scope, std::move(fn)});
+  segments_.emplace_back(segs.begin(), segs.end());
 }
 
 route_match router::match(boost::beast::http::verb method, std::string_view path) const {
@@ -122,8 +125,9 @@ route_match router::match(boost::beast::http::verb method, std::string_view path
   auto segs = split_path(path);
   int best = -1;
   std::set<std::string> allowed;
-  for (const auto& r : routes_) {
-    auto a = try_match(r.pattern, segs, path);
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const route& r = routes_[i];
+    auto a = try_match(segments_[i], segs, path);
     if (!a.matched) continue;
     if (r.method != method) {
       allowed.insert(std::string(boost::beast::http::to_string(r.method)));

@@ -13,7 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detail/throw_error.hpp>  // needed by Boost 1.81's default_launcher.hpp
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/process/v2/environment.hpp>
@@ -21,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/process/v2/stdio.hpp>
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +34,12 @@ namespace bp = boost::process::v2;
 namespace {
 
 clock_time now() { return std::chrono::steady_clock::now(); }
+
+// Child output batching (see read_output): a 10 ms pause after each read lets a
+// busy child's lines gather in a 1 MiB pipe (at most 64 KiB taken per read).
+constexpr std::size_t output_read_bytes = 64 * 1024;
+constexpr std::size_t output_pipe_bytes = 1024 * 1024;
+constexpr std::chrono::milliseconds output_batch_pause{10};
 
 // Runs in the child between fork and exec: own process group, and SIGKILL when
 // the gateway dies (also if it died before the prctl took effect).
@@ -162,7 +169,7 @@ net::awaitable<void> llama_instance::escalate(child_ptr c, millis grace) {
 
 void llama_instance::on_line(const child_ptr& c, std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  log_.write_line(line);
+  log_.append_line(line);  // flushed by the reader once per batch
   if (line.find("starting the main loop") != std::string::npos ||
       line.find("server is listening") != std::string::npos) {
     c->ready_hint = true;
@@ -176,20 +183,44 @@ void llama_instance::on_line(const child_ptr& c, std::string line) {
   ring_.push(std::move(line));
 }
 
+// Reads the child's output in batches: every complete line of one read is
+// handled, the log file gets them in one write, and then the reader pauses
+// briefly so that a chatty child (a line per request, several requests a
+// millisecond) costs the I/O thread a wake-up per batch, not per line. The
+// pipe is enlarged so that the child never blocks on a full pipe meanwhile.
 net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
   auto& pipe = is_stderr ? c->err : c->out;
+  ::fcntl(pipe.native_handle(), F_SETPIPE_SZ, static_cast<int>(output_pipe_bytes));  // best effort
+  const std::size_t max_line = ring_.max_line();
   std::string buffer;
+  net::steady_timer pause(strand_);
   for (;;) {
-    auto [ec, n] = co_await net::async_read_until(pipe, net::dynamic_buffer(buffer, ring_.max_line()), '\n',
-                                                  net::as_tuple(net::use_awaitable));
-    if (ec == net::error::not_found)
-      n = buffer.size();  // an over-long line: take it in pieces
-    else if (ec)
-      break;
-    on_line(c, buffer.substr(0, n > 0 && buffer[n - 1] == '\n' ? n - 1 : n));
-    buffer.erase(0, n);
+    const std::size_t kept = buffer.size();
+    buffer.resize(kept + output_read_bytes);
+    auto [ec, n] = co_await pipe.async_read_some(net::buffer(buffer.data() + kept, output_read_bytes),
+                                                 net::as_tuple(net::use_awaitable));
+    buffer.resize(kept + n);
+    if (ec) break;
+    std::size_t start = 0;
+    for (;;) {
+      const auto newline = buffer.find('\n', start);
+      if (newline == std::string::npos) {
+        if (buffer.size() - start < max_line) break;
+        on_line(c, buffer.substr(start, max_line));  // an over-long line: take it in pieces
+        start += max_line;
+        continue;
+      }
+      on_line(c, buffer.substr(start, newline - start));
+      start = newline + 1;
+    }
+    buffer.erase(0, start);
+    log_.flush();
+    pause.expires_after(output_batch_pause);
+    auto [pec] = co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+    (void)pec;
   }
   if (!buffer.empty()) on_line(c, buffer);
+  log_.flush();
   --c->open_streams;
   notify();
 }

@@ -37,7 +37,7 @@ void rotating_log::open() {
   if (!out_) error_ = "cannot open " + path_.string();
 }
 
-void rotating_log::write_line(std::string_view line) {
+void rotating_log::append_line(std::string_view line) {
   if (size_ > 0 && size_ + line.size() + 1 > max_bytes_) {
     out_.close();
     std::error_code ec;
@@ -47,8 +47,16 @@ void rotating_log::write_line(std::string_view line) {
   }
   if (!out_) return;
   out_ << line << '\n';
-  out_.flush();
   size_ += line.size() + 1;
+}
+
+void rotating_log::flush() {
+  if (out_) out_.flush();
+}
+
+void rotating_log::write_line(std::string_view line) {
+  append_line(line);
+  flush();
 }
 
 void log_subscription::push(const std::string& line) {

@@ -41,6 +41,28 @@ TEST_CASE("the log file rotates at its size limit") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("appended lines reach the file at flush, in order, and rotate like written ones") {
+  auto dir = fs::temp_directory_path() / ("supervisor-log-batch-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  {
+    rotating_log log(dir / "admin.log", 30);
+    log.append_line("one");
+    log.append_line("two");
+    CHECK(read(dir / "admin.log").empty());  // buffered: one write per batch
+    log.flush();
+    CHECK(read(dir / "admin.log") == "one\ntwo\n");
+    log.append_line("0123456789012345678901");  // would pass 30: rotates first
+    log.flush();
+    CHECK(read(dir / "admin.log.1") == "one\ntwo\n");
+    CHECK(read(dir / "admin.log") == "0123456789012345678901\n");
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a log subscription hands over pushed lines, waits when idle, and drops the oldest when it lags") {
   namespace net = boost::asio;
   net::io_context ioc;

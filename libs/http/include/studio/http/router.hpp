@@ -52,6 +52,8 @@ class router {
 
  private:
   std::vector<route> routes_;
+  // Each route's pattern split into segments once, when it is added.
+  std::vector<std::vector<std::string>> segments_;
 };
 
 // Percent-decodes one path segment; nullopt for malformed escapes or a NUL byte.

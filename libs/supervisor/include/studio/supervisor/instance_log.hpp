@@ -45,7 +45,11 @@ class line_ring {
 class rotating_log {
  public:
   rotating_log(std::filesystem::path path, std::uint64_t max_bytes);
+  // Appends and flushes (append_line + flush).
   void write_line(std::string_view line);
+  // Appends to the stream's buffer; flush() writes what is buffered.
+  void append_line(std::string_view line);
+  void flush();
   const std::string& error() const { return error_; }
   const std::filesystem::path& path() const { return path_; }
 
