@@ -3,7 +3,8 @@
 // each comparison see the same machine load: the gateway's single connection vs `curl -o`,
 // with and without the checksum (the cost of hashing inline), and under an nginx
 // `limit_rate` per connection (50 and 20 MB/s) the parallel Range mode vs one connection.
-// Prints every round and the medians. Usage: download_bench [MiB (default 1024)] [rounds (default 3)].
+// Prints every round and the medians. Usage: download_bench [MiB (default 1024)] [rounds (default 3)]
+// [single] (the last: only curl and the single-connection cases, for quicker A/B runs).
 #include "gateway_process.hpp"
 #include "hf_nginx.hpp"
 
@@ -82,6 +83,7 @@ double curl_seconds(const hf_nginx& hub, const std::string& path) {
 int main(int argc, char** argv) {
   std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 1024;
   int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
+  const bool single_only = argc > 3 && std::string(argv[3]) == "single";
   std::size_t size = mib << 20;
   std::cout << "generating 4 files of " << mib << " MiB..." << std::endl;
   hf_nginx hub({{"hashed.gguf", size},
@@ -108,6 +110,13 @@ int main(int argc, char** argv) {
     std::printf("round %d: curl %.2f s, gateway sha256 %.2f s (%.0f%%), gateway no hash %.2f s\n", r + 1,
                 curl_s.back(), hashed_s.back(), 100 * curl_s.back() / hashed_s.back(), unhashed_s.back());
     std::fflush(stdout);
+  }
+  if (single_only) {
+    double c = median(curl_s), h = median(hashed_s), u = median(unhashed_s);
+    std::printf("medians: curl %.2f s %.1f MiB/s; gateway sha256 %.2f s %.1f MiB/s (%.0f%% of curl); "
+                "no hash %.2f s %.1f MiB/s (hashing costs %.1f%%)\n",
+                c, rate(c), h, rate(h), 100 * c / h, u, rate(u), 100 * (h - u) / h);
+    return 0;
   }
   for (int r = 0; r < rounds; ++r) {
     capped1_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", single));

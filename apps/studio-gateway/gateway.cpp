@@ -66,6 +66,7 @@ http::server_limits limits_from(const gateway_config& config) {
   limits.max_body_bytes = config.max_body_bytes;
   limits.header_timeout = config.header_timeout;
   limits.idle_timeout = config.idle_timeout;
+  limits.strand_per_connection = config.threads > 1;
   return limits;
 }
 

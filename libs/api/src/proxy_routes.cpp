@@ -59,6 +59,21 @@ std::optional<json::object> parse_object(std::string_view text) {
   return std::move(v.as_object());
 }
 
+// What routes a /v1 request: its "model" and "stream" fields, or the 400 message.
+struct routing_request {
+  std::string model;
+  bool stream = false;
+  std::string error;
+};
+
+routing_request routing_fields(std::string_view text) {
+  auto body = parse_object(text);
+  if (!body) return {{}, false, "invalid JSON body"};
+  auto* model = body->if_contains("model");
+  if (model == nullptr || !model->is_string() || model->as_string().empty()) return {{}, false, "missing 'model'"};
+  return {std::string(model->as_string()), wants_stream(*body), {}};
+}
+
 // The instance that answers to `model`: one of that name, or the admin
 // instance when `model` is its active model file.
 net::awaitable<supervisor::llama_instance*> instance_for_model(supervisor::instance_registry& reg,
@@ -104,16 +119,14 @@ void add_openai(http::router& routes, services& svc) {
        {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/rerank", "/v1/reranking"}) {
     routes.add(verb::post, path, http::access::inference,
                [&svc](http::request_context& ctx) -> net::awaitable<http::response> {
-                 auto body = parse_object(ctx.req().body());
-                 if (!body) co_return http::error_response(ctx.path(), 400, "invalid JSON body");
-                 auto* model = body->if_contains("model");
-                 if (model == nullptr || !model->is_string() || model->as_string().empty()) {
-                   co_return http::error_response(ctx.path(), 400, "missing 'model'");
-                 }
-                 const std::string name(model->as_string());
+                 // Only the model and the stream flag are needed: the parsed
+                 // body is not kept for the length of the stream.
+                 auto routing = routing_fields(ctx.req().body());
+                 if (!routing.error.empty()) co_return http::error_response(ctx.path(), 400, routing.error);
+                 const std::string& name = routing.model;
+                 const bool streaming = routing.stream;
                  supervisor::llama_instance* inst = nullptr;
                  if (svc.instances) inst = co_await instance_for_model(*svc.instances, name);
-                 const bool streaming = wants_stream(*body);
                  if (inst == nullptr && svc.proxy != nullptr) {  // --on-demand-download: a catalog file
                    auto catalog_op = catalog_model_instance(svc, ctx, name, streaming);
                    auto found = co_await std::move(catalog_op);

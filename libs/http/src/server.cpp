@@ -39,7 +39,9 @@ net::awaitable<void> accept_loop(std::shared_ptr<server::state> st) {
   net::steady_timer backoff(st->strand);
   while (!st->draining) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await st->acceptor.async_accept(net::make_strand(st->executor),
+    const net::any_io_executor session_executor =
+        st->limits.strand_per_connection ? net::any_io_executor(net::make_strand(st->executor)) : st->executor;
+    tcp::socket socket = co_await st->acceptor.async_accept(session_executor,
                                                             net::redirect_error(net::use_awaitable, ec));
     if (ec == net::error::operation_aborted || st->draining) break;
     if (ec) {

@@ -168,11 +168,14 @@ class chunked_writer final : public response_stream {
     if (!ok_ || data.empty()) co_return ok_;
     watch_writes();
     watchdog_->begin();
+    // Straight to the socket: the watchdog is this write's deadline, so the
+    // stream's own timer layer would only add work to every piece.
+    auto& socket = conn_.stream.socket();
     if (version_ >= 11) {
-      auto [ec, n] = co_await net::async_write(conn_.stream, bhttp::make_chunk(net::buffer(data)), use_tuple);
+      auto [ec, n] = co_await net::async_write(socket, bhttp::make_chunk(net::buffer(data)), use_tuple);
       ok_ = !ec;
     } else {
-      auto [ec, n] = co_await net::async_write(conn_.stream, net::buffer(data), use_tuple);
+      auto [ec, n] = co_await net::async_write(socket, net::buffer(data), use_tuple);
       ok_ = !ec;
     }
     watchdog_->end();

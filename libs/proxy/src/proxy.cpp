@@ -103,6 +103,23 @@ void add_counts(relay_stats& st, std::string_view text) {
   st.completion_tokens = counts.completion;
 }
 
+// After a read: parses the chunks already received into the relay buffer too,
+// so that several SSE events that arrived together cost one client write, not
+// one each. Never waits for more bytes (a read_some with the parser's eager
+// option would, holding back the pieces it has).
+error_code take_buffered_pieces(head_parser& parser, beast::flat_buffer& received) {
+  auto& room = parser.get().body();
+  while (!parser.is_done() && room.size > 0 && received.size() > 0) {
+    error_code ec;
+    const std::size_t used = parser.put(received.data(), ec);
+    received.consume(used);
+    if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) return {};
+    if (ec) return ec;
+    if (used == 0) return {};
+  }
+  return {};
+}
+
 std::string describe(const error_code& ec, const upstream& up) {
   if (ec == beast::error::timeout) return "upstream " + pool_key(up) + " timed out";
   return "upstream " + pool_key(up) + ": " + ec.message();
@@ -231,7 +248,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     head.body().data = buffer.data();
     head.body().size = buffer.size();
     watchdog.begin();
-    auto [ec, n] = co_await bhttp::async_read_some(conn->stream, conn->buffer, *parser, use_tuple);
+    // On the socket itself: the watchdog is the deadline (expires_never above).
+    auto [ec, n] = co_await bhttp::async_read_some(conn->stream.socket(), conn->buffer, *parser, use_tuple);
     watchdog.end();
     if (ctx.client_gone()) {
       st.client_gone = true;
@@ -239,6 +257,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       break;
     }
     if (ec == bhttp::error::need_buffer) ec = {};
+    if (!ec) ec = take_buffered_pieces(*parser, conn->buffer);
     const std::size_t got = buffer.size() - head.body().size;
     if (got > 0) {
       const std::string_view piece(buffer.data(), got);

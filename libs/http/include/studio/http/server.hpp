@@ -30,6 +30,9 @@ struct server_limits {
   std::chrono::milliseconds idle_timeout{75'000};
   std::chrono::milliseconds body_timeout{60'000};
   std::chrono::milliseconds write_timeout{60'000};
+  // Each connection on its own strand: needed when several threads run the
+  // io_context; with one thread it is pure overhead on every completion.
+  bool strand_per_connection = true;
 };
 
 using request_handler = std::function<boost::asio::awaitable<response>(request_context&)>;
