@@ -1,5 +1,5 @@
-// API keys: X-API-Key: K or Authorization: Bearer K. Keys are held as SHA-256
-// digests and compared in constant time; no key is ever logged.
+// API keys: X-API-Key: K or Authorization: Bearer K. Keys are compared in
+// constant time (in the presented key's content); no key is ever logged.
 #pragma once
 
 #include "studio/http/request_context.hpp"
@@ -23,9 +23,8 @@ class authenticator {
   key_kind classify_key(std::string_view key) const;
 
  private:
-  using digest = std::array<unsigned char, 32>;
-  std::vector<digest> management_;
-  std::vector<digest> inference_;
+  std::vector<std::string> management_;
+  std::vector<std::string> inference_;
 };
 
 // The key presented by a request (X-API-Key first, then Authorization: Bearer); empty if none.
