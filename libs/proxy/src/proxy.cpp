@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -60,12 +61,21 @@ void abort_connection(connection_ptr& c) {
 net::awaitable<std::pair<error_code, connection_ptr>> connect(const upstream& up, const proxy_options& opt) {
   auto ex = co_await net::this_coro::executor;
   auto c = std::make_unique<upstream_connection>(ex, pool_key(up));
-  tcp::resolver resolver(ex);
-  auto [rec, endpoints] = co_await resolver.async_resolve(up.host, std::to_string(up.port), use_tuple);
-  if (rec) co_return std::pair{rec, nullptr};
   c->stream.expires_after(opt.connect_timeout);
-  auto [cec, ep] = co_await c->stream.async_connect(endpoints, use_tuple);
-  if (cec) co_return std::pair{cec, nullptr};
+  // Instances listen on 127.0.0.1: a numeric host needs no resolver (whose
+  // getaddrinfo runs on Asio's one background thread: a hop per connect).
+  error_code aec;
+  const auto address = net::ip::make_address(up.host, aec);
+  if (!aec) {
+    auto [cec] = co_await c->stream.async_connect(tcp::endpoint(address, up.port), use_tuple);
+    if (cec) co_return std::pair{cec, nullptr};
+  } else {
+    tcp::resolver resolver(ex);
+    auto [rec, endpoints] = co_await resolver.async_resolve(up.host, std::to_string(up.port), use_tuple);
+    if (rec) co_return std::pair{rec, nullptr};
+    auto [cec, ep] = co_await c->stream.async_connect(endpoints, use_tuple);
+    if (cec) co_return std::pair{cec, nullptr};
+  }
   error_code ignored;
   c->stream.socket().set_option(tcp::no_delay(true), ignored);
   co_return std::pair{error_code{}, std::move(c)};

@@ -23,7 +23,7 @@ struct upstream {
 struct pool_limits {
   std::chrono::milliseconds max_idle{4'000};  // idle longer than this: discarded
   unsigned max_requests = 90;                 // requests served; at this count: discarded
-  std::size_t max_idle_per_upstream = 16;     // idle connections kept per upstream
+  std::size_t max_idle_per_upstream = 64;     // idle connections kept per upstream
 };
 
 struct proxy_options {
