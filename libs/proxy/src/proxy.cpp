@@ -249,6 +249,9 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   sse_event_counter events;
   std::string failure;
   conn->stream.expires_never();
+  // Reads take what has arrived, up to this much (a flat_buffer reads at most
+  // its capacity: about the head's size otherwise).
+  conn->buffer.reserve(std::max<std::size_t>(options_.upstream_read_bytes, 512));
   // On this coroutine's executor (a pooled connection's stream may carry another's).
   const net::any_io_executor here = co_await net::this_coro::executor;
   // One idle timer per stream, not one per piece (see stall_watchdog).

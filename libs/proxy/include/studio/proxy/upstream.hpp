@@ -34,9 +34,13 @@ struct proxy_options {
   // sends nothing until it is done, so this is generous by default.
   std::chrono::milliseconds idle_timeout{600'000};
   std::uint64_t max_response_bytes = 256ull * 1024 * 1024;  // non-streamed bodies
-  // Per stream, fixed. SSE events are a few hundred bytes; 2 KiB keeps an open
-  // stream's memory small (bench/README.md: RSS per open stream).
-  std::size_t relay_buffer_bytes = 2 * 1024;
+  // Per stream, fixed: the upstream connection reads up to upstream_read_bytes
+  // at a time, and the pieces parsed from them (SSE events are a few hundred
+  // bytes) go to the client from a relay buffer of relay_buffer_bytes, one
+  // write per buffer-full. Small, so an open stream's memory stays small
+  // (bench/README.md: RSS per open stream).
+  std::size_t relay_buffer_bytes = 1024;
+  std::size_t upstream_read_bytes = 2 * 1024;
   pool_limits pool;
 };
 
