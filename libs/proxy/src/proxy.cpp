@@ -278,6 +278,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       st.bytes += got;
       events.feed(piece);
       bool sent = false;
+      ++st.client_writes;
       if (ctx.streaming()) {
         sent = co_await ctx.write(piece);
       } else {

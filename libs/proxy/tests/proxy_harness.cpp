@@ -1,6 +1,8 @@
 // proxy_harness: the loop thread, the front server, stub upstreams.
 #include "proxy_harness.hpp"
 
+#include <boost/asio/write.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -93,6 +95,29 @@ upstream proxy_harness::start_dropping_stub() {
             if (ec) co_return;
             std::array<char, 1024> buf;
             co_await socket.async_read_some(net::buffer(buf), net::as_tuple(net::use_awaitable));
+            socket.close();
+          }
+        },
+        net::detached);
+  });
+  return up;
+}
+
+upstream proxy_harness::start_scripted_stub(std::string reply) {
+  upstream up;
+  on_loop([&] {
+    dropper_ = std::make_unique<net::ip::tcp::acceptor>(
+        ioc_, net::ip::tcp::endpoint{net::ip::make_address("127.0.0.1"), 0});
+    up.port = dropper_->local_endpoint().port();
+    net::co_spawn(
+        ioc_,
+        [acc = dropper_.get(), reply]() -> net::awaitable<void> {
+          for (;;) {
+            auto [ec, socket] = co_await acc->async_accept(net::as_tuple(net::use_awaitable));
+            if (ec) co_return;
+            std::array<char, 4096> buf;
+            co_await socket.async_read_some(net::buffer(buf), net::as_tuple(net::use_awaitable));
+            co_await net::async_write(socket, net::buffer(reply), net::as_tuple(net::use_awaitable));
             socket.close();
           }
         },

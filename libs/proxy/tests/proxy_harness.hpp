@@ -34,6 +34,9 @@ class proxy_harness {
   upstream start_stub(http::request_handler handler, http::server_limits limits = {});
   // A stub upstream that accepts, reads a little and closes without answering.
   upstream start_dropping_stub();
+  // A stub upstream that reads a request and answers with `reply` (raw bytes)
+  // in one write, then closes.
+  upstream start_scripted_stub(std::string reply);
 
   // Forwarded requests use this body instead of the client's (set before sending).
   void set_body_override(std::optional<std::string> body) { body_override_ = std::move(body); }

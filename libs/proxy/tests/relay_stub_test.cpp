@@ -129,6 +129,33 @@ TEST_CASE("an upstream that stalls mid-stream gets the error event after the idl
   CHECK(err.at("error").at("type").as_string() == "upstream_error");
 }
 
+TEST_CASE("SSE events that arrive together go to the client together, in order and complete") {
+  std::string chunks;
+  std::string events;
+  for (int i = 0; i < 8; ++i) {
+    const std::string event = "data: {\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(40, 'x') + "\"}\n\n";
+    events += event;
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", event.size());
+    chunks += size + event + "\r\n";
+  }
+  const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+                            "Connection: close\r\n\r\n" + chunks + "0\r\n\r\n";
+  proxy_harness h;
+  auto port = h.start_front(h.start_scripted_stub(reply));
+  auto res = tst::request(host, port, "POST", "/v1/chat/completions", "{}", {{"Content-Type", "application/json"}});
+  REQUIRE(res.status == 200);
+  CHECK(res.body == events);
+  auto st = h.wait_stats(0, 5s);
+  REQUIRE(st);
+  CHECK(st->streamed);
+  CHECK(st->sse_events == 8);
+  // One upstream write of 8 chunks (~650 bytes): read in at most two pieces
+  // (the head's read and the rest), each relayed with one client write; one
+  // write per chunk would be 8.
+  CHECK(st->client_writes <= 2);
+}
+
 TEST_CASE("an upstream that drops the connection before answering is a 502") {
   proxy_harness h;
   auto port = h.start_front(h.start_dropping_stub());

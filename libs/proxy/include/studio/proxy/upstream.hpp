@@ -54,6 +54,7 @@ struct relay_stats {
   bool upstream_failed = false;             // refused, reset, timed out or malformed
   std::uint64_t bytes = 0;                  // body bytes relayed to the client
   std::uint64_t sse_events = 0;             // complete SSE events relayed (about one per token)
+  std::uint64_t client_writes = 0;          // body writes to the client (several events may share one)
   std::chrono::microseconds first_byte{0};  // forward() start to first body byte sent (streams: time to first token)
   std::chrono::microseconds duration{0};    // forward() start to its end
   // From `usage` (or llama-server's `timings`) of the final SSE event or of a
