@@ -253,6 +253,22 @@ net::awaitable<bool> await_request_start(connection& c, beast::flat_buffer& buff
   co_return true;
 }
 
+// Feeds the parser what is already buffered, without waiting for more: stops
+// when the request is complete, or when more bytes are needed (not an error).
+boost::system::error_code parse_buffered(bhttp::request_parser<bhttp::string_body>& parser,
+                                         beast::flat_buffer& buffer) {
+  parser.eager(true);
+  while (!parser.is_done() && buffer.size() > 0) {
+    boost::system::error_code ec;
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) return {};
+    if (ec) return ec;
+    if (used == 0) return {};
+  }
+  return {};
+}
+
 unsigned status_for_read_error(const boost::system::error_code& ec) {
   if (ec == bhttp::error::header_limit) return 431;
   if (ec == bhttp::error::body_limit) return 413;
@@ -292,8 +308,14 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-    conn->stream.expires_after(limits.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
+    // A request that arrived whole (the usual case) is parsed right here; the
+    // async reads below would only complete at once, each through the queue.
+    boost::system::error_code hec = parse_buffered(parser, buffer);
+    if (!hec && !parser.is_header_done()) {
+      conn->stream.expires_after(limits.header_timeout);
+      auto [rec, rn] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
+      hec = rec;
+    }
     if (!hec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
       conn->stream.expires_after(limits.write_timeout);
@@ -301,7 +323,7 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
       if (cec) break;
     }
     boost::system::error_code ec = hec;
-    if (!ec) {
+    if (!ec && !parser.is_done()) {
       conn->stream.expires_after(limits.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
       ec = bec;

@@ -61,6 +61,9 @@ void abort_connection(connection_ptr& c) {
 net::awaitable<std::pair<error_code, connection_ptr>> connect(const upstream& up, const proxy_options& opt) {
   auto ex = co_await net::this_coro::executor;
   auto c = std::make_unique<upstream_connection>(ex, pool_key(up));
+  // Reads take what has arrived, up to this much (a flat_buffer reads at most
+  // its capacity, and at least 512 bytes).
+  c->buffer.reserve(std::max<std::size_t>(opt.upstream_read_bytes, 512));
   c->stream.expires_after(opt.connect_timeout);
   // Instances listen on 127.0.0.1: a numeric host needs no resolver (whose
   // getaddrinfo runs on Asio's one background thread: a hop per connect).
@@ -249,9 +252,6 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   sse_event_counter events;
   std::string failure;
   conn->stream.expires_never();
-  // Reads take what has arrived, up to this much (a flat_buffer reads at most
-  // its capacity: about the head's size otherwise).
-  conn->buffer.reserve(std::max<std::size_t>(options_.upstream_read_bytes, 512));
   // On this coroutine's executor (a pooled connection's stream may carry another's).
   const net::any_io_executor here = co_await net::this_coro::executor;
   // One idle timer per stream, not one per piece (see stall_watchdog).
