@@ -116,6 +116,21 @@ void add_counts(relay_stats& st, std::string_view text) {
   st.completion_tokens = counts.completion;
 }
 
+// Feeds `parser` what `received` holds, without waiting for more bytes.
+template <class Parser>
+error_code parse_buffered(Parser& parser, beast::flat_buffer& received) {
+  parser.eager(true);
+  while (!parser.is_done() && received.size() > 0) {
+    error_code ec;
+    const std::size_t used = parser.put(received.data(), ec);
+    received.consume(used);
+    if (ec == bhttp::error::need_more) return {};
+    if (ec) return ec;
+    if (used == 0) return {};
+  }
+  return {};
+}
+
 // After a read: parses the chunks already received into the relay buffer too,
 // so that several SSE events that arrived together cost one client write, not
 // one each. Never waits for more bytes (a read_some with the parser's eager
@@ -218,8 +233,14 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   if (!sse && !head.chunked()) {
     bhttp::response_parser<bhttp::string_body> full{std::move(*parser)};
     full.body_limit(options_.max_response_bytes);
-    conn->stream.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await bhttp::async_read(conn->stream, conn->buffer, full, use_tuple);
+    // Usually the whole body came with the head: parse it here rather than
+    // through an async read that would complete at once via the queue.
+    error_code ec = parse_buffered(full, conn->buffer);
+    if (!ec && !full.is_done()) {
+      conn->stream.expires_after(options_.idle_timeout);
+      auto [rec, n] = co_await bhttp::async_read(conn->stream, conn->buffer, full, use_tuple);
+      ec = rec;
+    }
     if (ctx.client_gone()) {
       abort_connection(conn);
       co_return client_left();
