@@ -104,6 +104,11 @@ TEST_SUITE("proxy") {
     auto lines = sse_lines(s.head.body);
     REQUIRE(lines.size() == 6);  // 4 tokens, the final chunk, [DONE]
     CHECK(lines.back() == "data: [DONE]");
+
+    // Both answers count for the model file (not for an "admin" pseudo-model).
+    auto perf = r.gw->call("GET", "/api/v2/models/m.gguf", management_key);
+    REQUIRE(perf.status == 200);
+    CHECK(json::parse(perf.body).at("performance").at("tokens_processed").to_number<int>() == 3 + 4);
   }
 
   TEST_CASE("/v1 inference is routed by model; /v1/models lists the instances") {

@@ -101,6 +101,8 @@ void add_chat(http::router& routes, services& svc) {
                }
                auto target = co_await running_upstream(ctx, *inst);
                if (target.error) co_return *target.error;
+               // Per-model figures are keyed by the model file, as for /v1 requests.
+               const std::string model = inst->route_info().model.value_or(std::string(admin_name));
                // Saved config fills the sampling options the request leaves out.
                if (svc.llm_config) proxy::fill_sampling_defaults(*body, svc.llm_config->config());
                const auto* stream = body->if_contains("stream");
@@ -109,7 +111,7 @@ void add_chat(http::router& routes, services& svc) {
                auto forward_op = svc.proxy->forward(ctx, target.up, "/v1/chat/completions", json::serialize(*body),
                                                     &stats);
                auto res = co_await std::move(forward_op);
-               record_forwarded(svc.inference, svc.model_perf, stats, std::string(admin_name), ctx.path());
+               record_forwarded(svc.inference, svc.model_perf, stats, model, ctx.path());
                co_return res;
              });
 }
