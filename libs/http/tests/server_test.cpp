@@ -214,6 +214,30 @@ TEST_CASE("oversized headers get 431 and oversized bodies 413, as JSON") {
   }
 }
 
+TEST_CASE("requests arriving together, or a request in pieces, are each answered in order") {
+  test_server s;
+  SUBCASE("two requests in one write (pipelined)") {
+    client c(s.port);
+    c.send_raw("POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: ikey\r\nContent-Length: 3\r\n\r\nabc"
+               "POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: ikey\r\nContent-Length: 5\r\n\r\nabcde");
+    auto first = c.read();
+    auto second = c.read();
+    CHECK(first.result_int() == 200);
+    CHECK(first.body() == "3");
+    CHECK(second.result_int() == 200);
+    CHECK(second.body() == "5");
+  }
+  SUBCASE("header and body in separate writes") {
+    client c(s.port);
+    c.send_raw("POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: ikey\r\nContent-Length: 6\r\n\r\nab");
+    std::this_thread::sleep_for(50ms);  // let the server parse the partial request first
+    c.send_raw("cdef");
+    auto res = c.read();
+    CHECK(res.result_int() == 200);
+    CHECK(res.body() == "6");
+  }
+}
+
 TEST_CASE("malformed requests get 400 JSON") {
   test_server s;
   client c(s.port);
