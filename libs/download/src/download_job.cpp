@@ -100,6 +100,7 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
 
   // The prefix on disk (a resumed one too) is hashed on the pool while the rest arrives.
   hasher_guard hasher{std::make_shared<prefix_hasher>(ctx.pool, part, expected_sha.has_value())};
+  const bool in_order = segs.size() == 1;  // one connection: its pieces are hashed from memory
   std::size_t first_open = 0;  // segments before it are complete
   auto prefix = [&] { return size_known ? contiguous_prefix(segs, first_open) : segs[0].next(); };
   hasher.h->advance(prefix());
@@ -168,7 +169,10 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
       s.done += data.size();
       job->downloaded += data.size();
       progressed = true;
-      if (i == first_open || !size_known) hasher.h->advance(prefix());
+      if (in_order)
+        hasher.h->stage(static_cast<std::uint64_t>(off), data);
+      else if (i == first_open || !size_known)
+        hasher.h->advance(prefix());
       ctx.changed(*job, false);
       return true;
     };

@@ -1,5 +1,6 @@
 // prefix_hasher: the digest of a file hashed in pieces while it grows equals the whole file's,
-// a restart hashes from byte 0 again, and a file shorter than claimed gives no digest.
+// whether read back or staged from memory (after a resumed prefix, and with the buffers all
+// queued); a restart hashes from byte 0 again, and a file shorter than claimed gives no digest.
 #include "studio/download/prefix_hasher.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -9,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -89,6 +91,58 @@ TEST_CASE("restart hashes from byte 0; a short file gives no digest") {
   CHECK(finish(ioc, *short_one, data.size() + 10).digest.empty());
   auto no_hash = std::make_shared<prefix_hasher>(pool, file.path, false);
   auto r = finish(ioc, *no_hash, data.size());
+  CHECK(r.digest.empty());
+  CHECK(r.synced);
+}
+
+TEST_CASE("pieces staged after a resumed prefix are hashed from memory") {
+  net::io_context ioc;
+  net::thread_pool pool(2);
+  scratch file;
+  auto data = random_bytes(1'000'000);
+  const std::size_t resumed = 123'457;
+  file.append(std::string_view(data).substr(0, resumed));
+  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, 50'000, 64 * 1024, 4);
+  h->advance(resumed);
+  for (std::size_t at = resumed; at < data.size(); at += 16'411) {
+    auto piece = std::string_view(data).substr(at, 16'411);
+    file.append(piece);
+    h->stage(at, piece);
+  }
+  auto r = finish(ioc, *h, data.size());
+  CHECK(r.synced);
+  CHECK(r.digest == digest_of(data));
+}
+
+TEST_CASE("while every staging buffer is queued, pieces are read back instead; the I/O side never waits") {
+  net::io_context ioc;
+  net::thread_pool pool(1);
+  // The pool's only thread is held until all pieces are staged: the 2 buffers stay queued.
+  std::promise<void> release;
+  auto held = release.get_future().share();
+  net::post(pool, [held] { held.wait(); });
+  scratch file;
+  auto data = random_bytes(1'500'000);
+  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, 100'000, 64 * 1024, 2);
+  auto stage_until = [&](std::size_t from, std::size_t to) {
+    for (std::size_t at = from; at < to; at += 16'384) {
+      auto piece = std::string_view(data).substr(at, std::min<std::size_t>(16'384, to - at));
+      file.append(piece);
+      h->stage(at, piece);
+    }
+  };
+  stage_until(0, 700'000);
+  release.set_value();
+  // Once the queued buffers are hashed and back, copying resumes after the read-back gap.
+  std::promise<void> idle;
+  net::post(pool, [&] { idle.set_value(); });
+  idle.get_future().wait();
+  stage_until(700'000, data.size());
+  CHECK(finish(ioc, *h, data.size()).digest == digest_of(data));
+  // Unhashed: only writeback and fsync.
+  auto plain = std::make_shared<prefix_hasher>(pool, file.path, false, 100'000, 64 * 1024, 2);
+  plain->stage(0, data);
+  auto r = finish(ioc, *plain, data.size());
   CHECK(r.digest.empty());
   CHECK(r.synced);
 }
