@@ -15,6 +15,7 @@
 #include <csignal>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <thread>
 
 using namespace studio::test;
@@ -58,6 +59,18 @@ struct rig {
   }
 };
 
+// The socket inodes a process holds ("socket:[N]" links under /proc/PID/fd).
+std::set<std::string> socket_inodes(int pid) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    auto target = std::filesystem::read_symlink(entry.path(), link_ec).string();
+    if (!link_ec && target.starts_with("socket:")) out.insert(target);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_SUITE("admin_llm") {
@@ -72,6 +85,20 @@ TEST_SUITE("admin_llm") {
     del = r.gw->call("DELETE", "/api/admin/llm/models/m.gguf", management_key);
     CHECK(del.status == 200);
     CHECK_FALSE(std::filesystem::exists(r.dir.path() / "llm/models/m.gguf"));
+  }
+
+  TEST_CASE("the child holds none of the gateway's sockets (listener, client connections)") {
+    rig r;
+    // The start request's own connection is open while the child is forked.
+    REQUIRE(r.post("start", R"({"model":"m.gguf","wait":true})").status == 200);
+    const int child = r.pid();
+    REQUIRE(child > 0);
+    const auto gateway_sockets = socket_inodes(r.gw->process().pid());
+    REQUIRE_FALSE(gateway_sockets.empty());
+    for (const auto& inode : socket_inodes(child)) {
+      INFO("socket shared with the gateway: " << inode);
+      CHECK(gateway_sockets.count(inode) == 0);
+    }
   }
 
   TEST_CASE("start -> running with the mapped flags; the internal key stays hidden; stop; stop again") {

@@ -5,6 +5,7 @@
 #include "run_binary.hpp"
 #include "studio/api/routes.hpp"
 #include "studio/http/error_shape.hpp"
+#include "studio/supervisor/child_descriptors.hpp"
 #include "studio/supervisor/llama_options.hpp"
 
 #include <spdlog/spdlog.h>
@@ -71,7 +72,7 @@ net::awaitable<run_outcome> run_binary(std::string binary, std::string flag, std
   std::vector<std::string> args{flag};
   int fd = child_end.native_handle();
   auto proc = launcher(ex, ec, bp::filesystem::path(binary), args, bp::process_stdio{nullptr, fd, fd},
-                       bp::process_environment(environment));
+                       bp::process_environment(environment), supervisor::no_inherited_descriptors{});
   child_end.close();
   if (ec) {
     if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);  // exec failed: the child has already exited

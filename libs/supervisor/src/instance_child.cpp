@@ -3,6 +3,7 @@
 #include "instance_child.hpp"
 
 #include "studio/core/secrets.hpp"
+#include "studio/supervisor/child_descriptors.hpp"
 #include "studio/supervisor/llama_options.hpp"
 #include "studio/supervisor/pidfile.hpp"
 
@@ -119,7 +120,8 @@ start_result llama_instance::launch(const start_request& request) {
     net::io_context fork_context;
     auto launched = launcher(fork_context.get_executor(), ec, bp::filesystem::path(settings_.binary.string()),
                              argv, bp::process_stdio{nullptr, c->out, c->err},
-                             bp::process_environment(environment), child_setup{::getpid()});
+                             bp::process_environment(environment), child_setup{::getpid()},
+                             no_inherited_descriptors{});
     if (ec) {
       if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);  // exec failed: the child has already exited
       return fail("cannot execute " + settings_.binary.string() + ": " + ec.message());
@@ -170,8 +172,10 @@ net::awaitable<void> llama_instance::escalate(child_ptr c, millis grace) {
 void llama_instance::on_line(const child_ptr& c, std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   log_.append_line(line);  // flushed by the reader once per batch
-  if (line.find("starting the main loop") != std::string::npos ||
-      line.find("server is listening") != std::string::npos) {
+  // Readiness hints matter only while the child starts.
+  if (machine_.state() == instance_state::starting &&
+      (line.find("starting the main loop") != std::string::npos ||
+       line.find("server is listening") != std::string::npos)) {
     c->ready_hint = true;
     c->poll_wake.cancel();  // readiness is likely: look at /health now
   }
@@ -183,14 +187,38 @@ void llama_instance::on_line(const child_ptr& c, std::string line) {
   ring_.push(std::move(line));
 }
 
+namespace {
+
+// Appends what the pipe holds now, up to `max_bytes`, without waiting (the
+// descriptor is non-blocking: see read_output).
+void drain_available(int fd, std::string& buffer, std::size_t max_bytes) {
+  const std::size_t kept = buffer.size();
+  buffer.resize(kept + max_bytes);
+  std::size_t got = 0;
+  while (got < max_bytes) {
+    const ssize_t n = ::read(fd, buffer.data() + kept + got, max_bytes - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // nothing more now, EOF or an error: the next async read sees it
+    got += static_cast<std::size_t>(n);
+  }
+  buffer.resize(kept + got);
+}
+
+}  // namespace
+
 // Reads the child's output in batches: every complete line of one read is
-// handled, the log file gets them in one write, and then the reader pauses
-// briefly so that a chatty child (a line per request, several requests a
-// millisecond) costs the I/O thread a wake-up per batch, not per line. The
+// handled, the log file gets them in one write, and the reader pauses briefly
+// between reads so that a chatty child (a line per request, several requests a
+// millisecond) costs the I/O thread a wake-up per batch, not per line. While
+// the child is serving, the pause comes between the first bytes and the rest
+// of the batch, so the lines a request causes are handled after it, not on
+// its critical path;
+// while it starts, lines are read at once (readiness is seen from them). The
 // pipe is enlarged so that the child never blocks on a full pipe meanwhile.
 net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
   auto& pipe = is_stderr ? c->err : c->out;
   ::fcntl(pipe.native_handle(), F_SETPIPE_SZ, static_cast<int>(output_pipe_bytes));  // best effort
+  ::fcntl(pipe.native_handle(), F_SETFL, ::fcntl(pipe.native_handle(), F_GETFL) | O_NONBLOCK);
   const std::size_t max_line = ring_.max_line();
   std::string buffer;
   net::steady_timer pause(strand_);
@@ -201,6 +229,14 @@ net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
                                                  net::as_tuple(net::use_awaitable));
     buffer.resize(kept + n);
     if (ec) break;
+    if (machine_.state() == instance_state::running && n < output_read_bytes) {
+      // Serving: output comes with requests. Handle it a pause after it
+      // appears, when the request that caused it is likely done.
+      pause.expires_after(output_batch_pause);
+      auto [pec] = co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+      (void)pec;
+      drain_available(pipe.native_handle(), buffer, output_read_bytes);
+    }
     std::size_t start = 0;
     for (;;) {
       const auto newline = buffer.find('\n', start);
@@ -215,9 +251,11 @@ net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
     }
     buffer.erase(0, start);
     log_.flush();
-    pause.expires_after(output_batch_pause);
-    auto [pec] = co_await pause.async_wait(net::as_tuple(net::use_awaitable));
-    (void)pec;
+    if (machine_.state() != instance_state::running) {
+      pause.expires_after(output_batch_pause);
+      auto [pec] = co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+      (void)pec;
+    }
   }
   if (!buffer.empty()) on_line(c, buffer);
   log_.flush();
