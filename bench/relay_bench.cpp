@@ -16,7 +16,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
+#include <unistd.h>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -26,16 +28,19 @@ namespace {
 
 double us(steady::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-double median(std::vector<double> v) {
+double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
 }
+
+double median(std::vector<double> v) { return quantile(std::move(v), 0.5); }
 
 struct target {
   const char* name;
   unsigned short port;
   header_list headers;
+  int relay_pid = 0;  // the process between client and fake (0: none), for its CPU time
 };
 
 struct sample {
@@ -123,6 +128,40 @@ std::uint64_t rss_bytes(int pid) {
   return 0;
 }
 
+// CPU time (user + system, all threads; or user only) a process has used so far, in seconds.
+double cpu_seconds(int pid, bool user_only = false) {
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + (user_only ? 0 : stime)) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The first process whose parent is `parent` (nginx's worker), or 0.
+int child_of(int parent) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 2));
+    std::string state;
+    int ppid = 0;
+    if (fields >> state >> ppid && ppid == parent) return std::stoi(name);
+  }
+  return 0;
+}
+
 // nginx in the foreground on loopback: 1 worker, no buffering, keep-alive
 // upstream connections to the fake, the fake's internal key added.
 class relay_nginx {
@@ -159,6 +198,7 @@ class relay_nginx {
     if (!poll_until(probe, 10s)) throw std::runtime_error("nginx did not start:\n" + slurp(root / "error.log"));
   }
   unsigned short port() const { return port_; }
+  int worker_pid() const { return child_of(process_->pid()); }
 
  private:
   temp_dir dir_;
@@ -214,9 +254,10 @@ struct rig {
     nginx = std::make_unique<relay_nginx>(llm_port, key);
   }
   std::vector<target> targets() const {
-    return {{"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}},
-            {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}},
-            {"gateway", gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}}}};
+    return {{"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}, 0},
+            {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}, nginx->worker_pid()},
+            {"gateway", gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
+             gw->process().pid()}};
   }
 };
 
@@ -224,9 +265,13 @@ void stream_scenario(const char* name, const rig& r, int clients, int per_client
   const auto ts = r.targets();
   std::vector<std::vector<double>> ttft(ts.size()), total(ts.size());
   std::vector<int> errors(ts.size());
+  std::vector<double> cpu(ts.size());
   for (int round = 0; round < rounds; ++round) {
     for (std::size_t side = 0; side < ts.size(); ++side) {
-      for (auto& s : streams(ts[side], clients, per_client, tokens)) {
+      const double cpu_before = cpu_seconds(ts[side].relay_pid);
+      const auto samples = streams(ts[side], clients, per_client, tokens);
+      cpu[side] += cpu_seconds(ts[side].relay_pid) - cpu_before;
+      for (auto& s : samples) {
         if (!s.ok) {
           ++errors[side];
           continue;
@@ -240,8 +285,11 @@ void stream_scenario(const char* name, const rig& r, int clients, int per_client
   const double t0 = median(ttft[0]), f0 = median(total[0]);
   for (std::size_t side = 0; side < ts.size(); ++side) {
     const double t = median(ttft[side]), f = median(total[side]);
-    std::printf("  %s: TTFT %9.0f us (+%7.0f, %.2fx)  full %10.0f us (%.3fx)  errors %d\n", ts[side].name, t, t - t0,
-                t / t0, f, f / f0, errors[side]);
+    std::printf("  %s: TTFT %9.0f us (+%7.0f, %.2fx; p10 %.0f, p90 %.0f)  full %10.0f us (%.3fx)  errors %d",
+                ts[side].name, t, t - t0, t / t0, quantile(ttft[side], 0.1), quantile(ttft[side], 0.9), f, f / f0,
+                errors[side]);
+    if (ts[side].relay_pid > 0) std::printf("  relay CPU %.0f us/stream", 1e6 * cpu[side] / (rounds * clients * per_client));
+    std::printf("\n");
   }
   std::fflush(stdout);
 }
@@ -250,17 +298,27 @@ void rate_scenario(const rig& r, int clients, int rounds) {
   const auto ts = r.targets();
   std::vector<std::vector<double>> rps(ts.size());
   std::vector<int> errors(ts.size());
+  std::vector<double> cpu(ts.size()), user(ts.size()), done(ts.size());
   for (int round = 0; round < rounds; ++round) {
     for (std::size_t side = 0; side < ts.size(); ++side) {
+      const double cpu_before = cpu_seconds(ts[side].relay_pid);
+      const double user_before = cpu_seconds(ts[side].relay_pid, true);
       auto [rate, errs] = requests_per_second(ts[side], clients, 1s);
+      cpu[side] += cpu_seconds(ts[side].relay_pid) - cpu_before;
+      user[side] += cpu_seconds(ts[side].relay_pid, true) - user_before;
+      done[side] += rate;
       rps[side].push_back(rate);
       errors[side] += errs;
     }
   }
   std::printf("non-streamed chat (4 tokens), %d clients (%d rounds of 1 s)\n", clients, rounds);
   for (std::size_t side = 0; side < ts.size(); ++side) {
-    std::printf("  %s: %8.0f req/s (%.2fx direct)  errors %d\n", ts[side].name, median(rps[side]),
+    std::printf("  %s: %8.0f req/s (%.2fx direct)  errors %d", ts[side].name, median(rps[side]),
                 median(rps[side]) / median(rps[0]), errors[side]);
+    if (ts[side].relay_pid > 0 && done[side] > 0) {
+      std::printf("  relay CPU %.0f us/request (user %.0f)", 1e6 * cpu[side] / done[side], 1e6 * user[side] / done[side]);
+    }
+    std::printf("\n");
   }
   std::fflush(stdout);
 }

@@ -18,6 +18,7 @@
 #include "studio/supervisor/instance_registry.hpp"
 #include "studio/supervisor/llm_config_store.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -67,8 +68,13 @@ struct routing_request {
 };
 
 routing_request routing_fields(std::string_view text) {
-  auto body = parse_object(text);
-  if (!body) return {{}, false, "invalid JSON body"};
+  // Parsed into a stack buffer: a typical request body costs no heap allocations.
+  unsigned char scratch[4096];
+  json::monotonic_resource memory(scratch, sizeof scratch);
+  boost::system::error_code ec;
+  auto parsed = json::parse(text, ec, &memory);
+  auto* body = ec ? nullptr : parsed.if_object();
+  if (body == nullptr) return {{}, false, "invalid JSON body"};
   auto* model = body->if_contains("model");
   if (model == nullptr || !model->is_string() || model->as_string().empty()) return {{}, false, "missing 'model'"};
   return {std::string(model->as_string()), wants_stream(*body), {}};

@@ -25,11 +25,14 @@ struct connection {
 
 struct server::state {
   state(boost::asio::any_io_executor ex, server_limits l, request_handler h)
-      : executor(ex), strand(boost::asio::make_strand(ex)), limits(l), handler(std::move(h)),
-        acceptor(strand), drained(strand) {}
+      : executor(ex),
+        strand(l.strand_per_connection ? boost::asio::any_io_executor(boost::asio::make_strand(ex)) : ex),
+        limits(l), handler(std::move(h)), acceptor(strand), drained(strand) {}
 
   boost::asio::any_io_executor executor;
-  boost::asio::strand<boost::asio::any_io_executor> strand;  // acceptor, drain timer
+  // Acceptor and drain timer: a strand when several threads run the context,
+  // else the executor itself (one thread serialises everything already).
+  boost::asio::any_io_executor strand;
   server_limits limits;
   request_handler handler;
   boost::asio::ip::tcp::acceptor acceptor;

@@ -62,42 +62,34 @@ net::awaitable<bool> write_complete(connection& c, const server_limits& limits, 
   co_return !ec;
 }
 
-// What a client-gone watch shares with its pending socket wait (which may
-// complete after the request is over: it then only sees `active` false).
+// What a client-gone watch shares with its pending peek (which may complete
+// after the request is over: it then only sees `active` false).
 struct client_watch {
   std::function<void()> on_gone;
   bool active = true;  // still watching: the handler runs and no pipelined bytes were seen
-  bool armed = false;  // a readability wait is pending
+  bool armed = false;  // a peek is pending
   bool gone = false;
+  char byte = 0;  // the peek's target (MSG_PEEK: nothing is consumed)
 };
 
-enum class peek_verdict { gone, data, nothing_yet };
-
-// Looks at the client socket without consuming or blocking.
-peek_verdict peek_client(tcp::socket& socket) {
-  char byte = 0;
-  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n > 0) return peek_verdict::data;
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return peek_verdict::nothing_yet;
-  return peek_verdict::gone;  // 0: FIN; other errors: reset and the like
-}
-
-// Waits for the client socket to become readable, then peeks: the client
-// gone (FIN or reset) calls on_gone; data (a pipelined request) ends the watch
-// without a verdict; nothing yet (a spurious wake-up) waits again.
+// Peeks at the client socket until something happens: the client gone (FIN
+// or reset) calls on_gone; data (a pipelined request) ends the watch without a
+// verdict. A peeking receive, not a readiness wait: the reactor tries it at
+// once when readiness may have come before (a FIN before the watch), and it
+// needs no re-registration of the socket with epoll.
 void arm_client_watch(const std::shared_ptr<client_watch>& w, tcp::socket& socket) {
   w->armed = true;
-  socket.async_wait(tcp::socket::wait_read, [w, &socket](const boost::system::error_code& ec) {
-    w->armed = false;
-    if (ec || !w->active) return;  // cancelled, or the request is over (socket may be reused)
-    switch (peek_client(socket)) {
-      case peek_verdict::data: w->active = false; return;
-      case peek_verdict::nothing_yet: arm_client_watch(w, socket); return;
-      case peek_verdict::gone: break;
-    }
-    w->gone = true;
-    if (auto fn = std::move(w->on_gone)) fn();
-  });
+  socket.async_receive(net::buffer(&w->byte, 1), tcp::socket::message_peek,
+                       [w](const boost::system::error_code& ec, std::size_t n) {
+                         w->armed = false;
+                         if (ec == net::error::operation_aborted || !w->active) return;  // cancelled, or over
+                         if (!ec && n > 0) {
+                           w->active = false;  // pipelined: no verdict
+                           return;
+                         }
+                         w->gone = true;  // EOF, reset and the like
+                         if (auto fn = std::move(w->on_gone)) fn();
+                       });
 }
 
 // A response head as it goes on the wire: status line, fields, blank line.
@@ -192,16 +184,7 @@ class chunked_writer final : public response_stream {
   }
 
   void watch_client(std::function<void()> on_gone) override {
-    if (!watch_) {
-      watch_ = std::make_shared<client_watch>();
-      // A FIN that came before the watch raises no new readiness event (the
-      // reactor is edge-triggered): look once now.
-      switch (peek_client(conn_.stream.socket())) {
-        case peek_verdict::gone: watch_->gone = true; break;
-        case peek_verdict::data: watch_->active = false; break;  // pipelined: no verdict
-        case peek_verdict::nothing_yet: break;
-      }
-    }
+    if (!watch_) watch_ = std::make_shared<client_watch>();
     watch_->on_gone = watch_->gone || !watch_->active ? nullptr : std::move(on_gone);
     if (!watch_->armed && !watch_->gone && watch_->active) arm_client_watch(watch_, conn_.stream.socket());
   }
@@ -371,8 +354,9 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     if (!reusable || !keep_alive) break;
   }
 
+  // close() sends the FIN itself (a shutdown first would only add a syscall:
+  // nothing is read after it).
   boost::system::error_code ignored;
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   conn->stream.socket().close(ignored);
 }
 

@@ -1,6 +1,7 @@
 // find_token_counts: cut the usage/timings object out of a text and parse it.
 #include "studio/proxy/token_usage.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -42,10 +43,11 @@ std::optional<std::uint64_t> count(const boost::json::object& o, std::string_vie
   return std::nullopt;
 }
 
-std::optional<boost::json::object> parse_object(std::string_view text) {
+// The object in `text`, kept in `memory` (a stack buffer: no heap allocations).
+std::optional<boost::json::object> parse_object(std::string_view text, boost::json::monotonic_resource& memory) {
   if (text.empty()) return std::nullopt;
   boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
+  auto v = boost::json::parse(text, ec, &memory);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
 }
@@ -54,12 +56,14 @@ std::optional<boost::json::object> parse_object(std::string_view text) {
 
 token_counts find_token_counts(std::string_view text) {
   token_counts out;
-  if (auto usage = parse_object(object_after(text, "\"usage\""))) {
+  unsigned char scratch[2048];
+  boost::json::monotonic_resource memory(scratch, sizeof scratch);
+  if (auto usage = parse_object(object_after(text, "\"usage\""), memory)) {
     out.prompt = count(*usage, "prompt_tokens");
     out.completion = count(*usage, "completion_tokens");
   }
   if (out.prompt && out.completion) return out;
-  if (auto timings = parse_object(object_after(text, "\"timings\""))) {
+  if (auto timings = parse_object(object_after(text, "\"timings\""), memory)) {
     if (!out.prompt) out.prompt = count(*timings, "prompt_n");
     if (!out.completion) out.completion = count(*timings, "predicted_n");
   }
