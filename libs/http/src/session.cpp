@@ -164,7 +164,13 @@ class chunked_writer final : public response_stream {
     // stream's own timer layer would only add work to every piece.
     auto& socket = conn_.stream.socket();
     if (version_ >= 11) {
-      auto [ec, n] = co_await net::async_write(socket, bhttp::make_chunk(net::buffer(data)), use_tuple);
+      // The chunk as three plain buffers (size line, data, CRLF): cheaper to
+      // walk than Beast's chunk_body sequence, on every relayed piece.
+      char size_line[24];
+      const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+      const std::array<net::const_buffer, 3> chunk{net::buffer(size_line, static_cast<std::size_t>(len)),
+                                                   net::buffer(data), net::buffer("\r\n", 2)};
+      auto [ec, n] = co_await net::async_write(socket, chunk, use_tuple);
       ok_ = !ec;
     } else {
       auto [ec, n] = co_await net::async_write(socket, net::buffer(data), use_tuple);
@@ -179,7 +185,7 @@ class chunked_writer final : public response_stream {
     if (watchdog_) watchdog_->stop();
     if (!ok_ || version_ < 11) co_return false;
     conn_.stream.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await net::async_write(conn_.stream, bhttp::make_chunk_last(), use_tuple);
+    auto [ec, n] = co_await net::async_write(conn_.stream, net::buffer("0\r\n\r\n", 5), use_tuple);
     co_return !ec && keep_alive_;
   }
 
