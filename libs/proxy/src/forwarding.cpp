@@ -51,18 +51,39 @@ bool forward_response_header(std::string_view name, std::string_view connection_
   return !one_of(name, {"content-length", "content-type", "server"});
 }
 
-http::request build_upstream_request(const http::request& client, const upstream& up, std::string_view target,
-                                     const std::optional<std::string>& body_override) {
-  http::request out{client.method(), target, 11};
+std::string upstream_request_head(const http::request& client, const upstream& up, std::string_view target,
+                                  std::size_t body_size) {
+  std::string out;
+  out.reserve(320 + target.size() + up.bearer_key.size());
+  out += client.method_string();
+  out += ' ';
+  out += target;
+  out += " HTTP/1.1\r\n";
   const std::string_view tokens = client[bhttp::field::connection];
   for (const auto& field : client) {
-    if (forward_request_header(field.name_string(), tokens)) out.insert(field.name_string(), field.value());
+    if (!forward_request_header(field.name_string(), tokens)) continue;
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
   }
-  out.set(bhttp::field::host, up.host + ":" + std::to_string(up.port));
-  if (!up.bearer_key.empty()) out.set(bhttp::field::authorization, "Bearer " + up.bearer_key);
-  out.body() = body_override ? *body_override : client.body();
-  out.keep_alive(true);
-  out.prepare_payload();
+  out += "Host: ";
+  out += up.host;
+  out += ':';
+  out += std::to_string(up.port);
+  out += "\r\n";
+  if (!up.bearer_key.empty()) {
+    out += "Authorization: Bearer ";
+    out += up.bearer_key;
+    out += "\r\n";
+  }
+  const auto method = client.method();
+  if (body_size > 0 || method == bhttp::verb::post || method == bhttp::verb::put || method == bhttp::verb::patch) {
+    out += "Content-Length: ";
+    out += std::to_string(body_size);
+    out += "\r\n";
+  }
+  out += "\r\n";  // HTTP/1.1: keep-alive unless a side says close
   return out;
 }
 

@@ -23,6 +23,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <span>
 
@@ -185,7 +186,9 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     return http::error_response(ctx.path(), 499, "client closed the connection");
   };
 
-  http::request req = build_upstream_request(ctx.req(), up, target, body_override);
+  const std::string_view body = body_override ? std::string_view(*body_override) : std::string_view(ctx.req().body());
+  std::string head_text = upstream_request_head(ctx.req(), up, target, body.size());
+  const bool head_request = ctx.req().method() == bhttp::verb::head;
   connection_ptr conn;
   client_watch_scope watch(ctx, conn);  // after conn: ends before conn goes
   std::optional<head_parser> parser;
@@ -201,11 +204,12 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     }
     ++conn->requests;
     conn->stream.expires_after(options_.write_timeout);
-    auto [wec, wn] = co_await bhttp::async_write(conn->stream, req, use_tuple);
+    const std::array<net::const_buffer, 2> request_bytes{net::buffer(head_text), net::buffer(body)};
+    auto [wec, wn] = co_await net::async_write(conn->stream, request_bytes, use_tuple);
     error_code ec = wec;
     parser.emplace();
     parser->body_limit(boost::none);
-    if (req.method() == bhttp::verb::head) parser->skip(true);
+    if (head_request) parser->skip(true);
     if (!ec) {
       conn->stream.expires_after(options_.idle_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(conn->stream, conn->buffer, *parser, use_tuple);
@@ -222,7 +226,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     st.retried = true;
   }
 
-  req = http::request{};  // sent, no retry left: a long stream should not hold the copy
+  head_text = std::string{};  // sent, no retry left: a long stream should not hold it
+  body_override.reset();
   auto& head = parser->get();
   st.status = head.result_int();
   std::string content_type(head[bhttp::field::content_type]);

@@ -27,11 +27,12 @@ bool forward_request_header(std::string_view name, std::string_view connection_t
 // Content-Length/Content-Type/Server (the gateway's session sets those).
 bool forward_response_header(std::string_view name, std::string_view connection_tokens);
 
-// The request sent upstream: the client's method, `target`, filtered headers,
-// Host and Authorization for `up`, keep-alive, and `body_override` or the
-// client's body (Content-Length set to match).
-http::request build_upstream_request(const http::request& client, const upstream& up, std::string_view target,
-                                     const std::optional<std::string>& body_override);
+// The head of the request sent upstream, as it goes on the wire: the client's
+// method, `target`, HTTP/1.1 (keep-alive), filtered headers, Host and
+// Authorization for `up`, and Content-Length `body_size` (the body, the
+// client's or a replacement, follows as is: never copied into a message).
+std::string upstream_request_head(const http::request& client, const upstream& up, std::string_view target,
+                                  std::size_t body_size);
 
 // The headers of an upstream response that the client gets.
 http::header_list client_response_headers(const boost::beast::http::fields& upstream_head);
