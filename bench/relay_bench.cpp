@@ -145,6 +145,17 @@ double cpu_seconds(int pid, bool user_only = false) {
   return static_cast<double>(utime + (user_only ? 0 : stime)) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// Context switches (voluntary + not) of a process's main thread so far.
+double context_switches(int pid) {
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  double total = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("ctxt_switches:") != std::string::npos) total += std::stod(line.substr(line.find(':') + 1));
+  }
+  return total;
+}
+
 // The first process whose parent is `parent` (nginx's worker), or 0.
 int child_of(int parent) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
@@ -298,12 +309,14 @@ void rate_scenario(const rig& r, int clients, int rounds) {
   const auto ts = r.targets();
   std::vector<std::vector<double>> rps(ts.size());
   std::vector<int> errors(ts.size());
-  std::vector<double> cpu(ts.size()), user(ts.size()), done(ts.size());
+  std::vector<double> cpu(ts.size()), user(ts.size()), done(ts.size()), switches(ts.size());
   for (int round = 0; round < rounds; ++round) {
     for (std::size_t side = 0; side < ts.size(); ++side) {
       const double cpu_before = cpu_seconds(ts[side].relay_pid);
       const double user_before = cpu_seconds(ts[side].relay_pid, true);
+      const double switches_before = context_switches(ts[side].relay_pid);
       auto [rate, errs] = requests_per_second(ts[side], clients, 1s);
+      switches[side] += context_switches(ts[side].relay_pid) - switches_before;
       cpu[side] += cpu_seconds(ts[side].relay_pid) - cpu_before;
       user[side] += cpu_seconds(ts[side].relay_pid, true) - user_before;
       done[side] += rate;
@@ -316,7 +329,8 @@ void rate_scenario(const rig& r, int clients, int rounds) {
     std::printf("  %s: %8.0f req/s (%.2fx direct)  errors %d", ts[side].name, median(rps[side]),
                 median(rps[side]) / median(rps[0]), errors[side]);
     if (ts[side].relay_pid > 0 && done[side] > 0) {
-      std::printf("  relay CPU %.0f us/request (user %.0f)", 1e6 * cpu[side] / done[side], 1e6 * user[side] / done[side]);
+      std::printf("  relay CPU %.0f us/request (user %.0f), %.2f context switches/request", 1e6 * cpu[side] / done[side],
+                  1e6 * user[side] / done[side], switches[side] / done[side]);
     }
     std::printf("\n");
   }

@@ -179,7 +179,6 @@ void llama_instance::on_line(const child_ptr& c, std::string line) {
     c->ready_hint = true;
     c->poll_wake.cancel();  // readiness is likely: look at /health now
   }
-  c->last_progress = now();
   if (line.size() > ring_.max_line()) line.resize(ring_.max_line());
   for (const auto& w : log_subs_) {
     if (auto sub = w.lock()) sub->push(line);
@@ -250,6 +249,7 @@ net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
       start = newline + 1;
     }
     buffer.erase(0, start);
+    if (start > 0) c->last_progress = now();  // once per batch, not per line
     log_.flush();
     if (machine_.state() != instance_state::running) {
       pause.expires_after(output_batch_pause);
