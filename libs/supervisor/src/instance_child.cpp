@@ -169,21 +169,24 @@ net::awaitable<void> llama_instance::escalate(child_ptr c, millis grace) {
   ::kill(-c->pid, SIGKILL);
 }
 
-void llama_instance::on_line(const child_ptr& c, std::string line) {
-  if (!line.empty() && line.back() == '\r') line.pop_back();
+void llama_instance::on_line(const child_ptr& c, std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   log_.append_line(line);  // flushed by the reader once per batch
   // Readiness hints matter only while the child starts.
   if (machine_.state() == instance_state::starting &&
-      (line.find("starting the main loop") != std::string::npos ||
-       line.find("server is listening") != std::string::npos)) {
+      (line.find("starting the main loop") != std::string_view::npos ||
+       line.find("server is listening") != std::string_view::npos)) {
     c->ready_hint = true;
     c->poll_wake.cancel();  // readiness is likely: look at /health now
   }
-  if (line.size() > ring_.max_line()) line.resize(ring_.max_line());
-  for (const auto& w : log_subs_) {
-    if (auto sub = w.lock()) sub->push(line);
+  line = line.substr(0, ring_.max_line());
+  if (!log_subs_.empty()) {
+    const std::string copy(line);
+    for (const auto& w : log_subs_) {
+      if (auto sub = w.lock()) sub->push(copy);
+    }
   }
-  ring_.push(std::move(line));
+  ring_.push(line);
 }
 
 namespace {
@@ -241,11 +244,11 @@ net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
       const auto newline = buffer.find('\n', start);
       if (newline == std::string::npos) {
         if (buffer.size() - start < max_line) break;
-        on_line(c, buffer.substr(start, max_line));  // an over-long line: take it in pieces
+        on_line(c, std::string_view(buffer).substr(start, max_line));  // an over-long line: take it in pieces
         start += max_line;
         continue;
       }
-      on_line(c, buffer.substr(start, newline - start));
+      on_line(c, std::string_view(buffer).substr(start, newline - start));
       start = newline + 1;
     }
     buffer.erase(0, start);

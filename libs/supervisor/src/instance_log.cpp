@@ -9,16 +9,24 @@
 
 namespace studio::supervisor {
 
-void line_ring::push(std::string line) {
+void line_ring::push(std::string_view line) {
   if (capacity_ == 0) return;
-  if (line.size() > max_line_) line.resize(max_line_);
-  lines_.push_back(std::move(line));
-  while (lines_.size() > capacity_) lines_.pop_front();
+  line = line.substr(0, max_line_);
+  if (slots_.size() < capacity_) {
+    slots_.emplace_back(line);
+    return;
+  }
+  slots_[oldest_].assign(line.data(), line.size());
+  oldest_ = (oldest_ + 1) % capacity_;
 }
 
 std::vector<std::string> line_ring::tail(std::size_t n) const {
-  n = std::min(n, lines_.size());
-  return {lines_.end() - static_cast<std::ptrdiff_t>(n), lines_.end()};
+  n = std::min(n, slots_.size());
+  std::vector<std::string> out;
+  out.reserve(n);
+  // Oldest first: slots_ in order from oldest_ (0 until the ring is full).
+  for (std::size_t i = slots_.size() - n; i < slots_.size(); ++i) out.push_back(slots_[(oldest_ + i) % slots_.size()]);
+  return out;
 }
 
 rotating_log::rotating_log(std::filesystem::path path, std::uint64_t max_bytes)

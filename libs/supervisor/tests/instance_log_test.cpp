@@ -23,6 +23,16 @@ TEST_CASE("the ring keeps the last lines and cuts long ones") {
   CHECK(ring.tail(1).front() == "1234");
 }
 
+TEST_CASE("the ring stays in order over many wrap-arounds, long lines and short ones") {
+  line_ring ring(3, 8);
+  for (int i = 0; i < 100; ++i) ring.push(std::string(i % 2 ? 20 : 1, static_cast<char>('a' + i % 26)) + std::to_string(i));
+  CHECK(ring.size() == 3);
+  // 97, 98, 99: odd ones long (cut at 8), even ones short
+  CHECK(ring.tail(3) == std::vector<std::string>{std::string(8, 't'), "u98", std::string(8, 'v')});
+  CHECK(ring.tail(1) == std::vector<std::string>{std::string(8, 'v')});
+  CHECK(ring.tail(0).empty());
+}
+
 TEST_CASE("the log file rotates at its size limit") {
   auto dir = fs::temp_directory_path() / ("supervisor-log-" + std::to_string(::getpid()));
   fs::remove_all(dir);

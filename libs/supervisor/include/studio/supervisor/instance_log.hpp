@@ -27,16 +27,19 @@ class line_ring {
   explicit line_ring(std::size_t capacity = 500, std::size_t max_line = 8192)
       : capacity_(capacity), max_line_(max_line) {}
 
-  void push(std::string line);
+  // Copies `line` (cut at max_line) over the oldest one once the ring is full:
+  // the slots' storage is reused, so a steady stream of lines allocates nothing.
+  void push(std::string_view line);
   // The last n lines, oldest first.
   std::vector<std::string> tail(std::size_t n) const;
-  std::size_t size() const { return lines_.size(); }
+  std::size_t size() const { return slots_.size(); }
   std::size_t max_line() const { return max_line_; }
 
  private:
   std::size_t capacity_;
   std::size_t max_line_;
-  std::deque<std::string> lines_;
+  std::vector<std::string> slots_;  // grows to capacity_, then used circularly
+  std::size_t oldest_ = 0;          // once full: the slot the next push overwrites
 };
 
 // Appends lines to `path`; when the file would pass max_bytes it is renamed to

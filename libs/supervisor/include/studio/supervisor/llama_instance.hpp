@@ -137,7 +137,7 @@ class llama_instance {
   boost::asio::awaitable<void> watch_exit(child_ptr c);
   boost::asio::awaitable<void> watch_readiness(child_ptr c);
   boost::asio::awaitable<void> restart_after(millis delay);
-  void on_line(const child_ptr& c, std::string line);
+  void on_line(const child_ptr& c, std::string_view line);
   // Resumes when pred() holds (true) or at the deadline (false); woken by notify().
   boost::asio::awaitable<bool> wait_until(const std::function<bool()>& pred, clock_time deadline);
   void notify();
