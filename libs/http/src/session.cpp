@@ -2,6 +2,7 @@
 // write complete or streamed (chunked) responses, keep-alive until idle; on a
 // handler's request, watch for the client closing the connection meanwhile.
 #include "server_state.hpp"
+#include "studio/http/write_now.hpp"
 
 #include "studio/http/error_shape.hpp"
 #include "studio/http/stall_watchdog.hpp"
@@ -65,8 +66,13 @@ net::awaitable<bool> write_complete(connection& c, const server_limits& limits, 
   const std::string head = head_text(msg);
   const std::array<net::const_buffer, 2> bytes{net::buffer(head),
                                                net::buffer(res.body.data(), bodiless ? 0 : res.body.size())};
-  c.stream.expires_after(limits.write_timeout);
-  auto [ec, n] = co_await net::async_write(c.stream, bytes, use_tuple);
+  boost::system::error_code ec;
+  const std::size_t written = write_now(c.stream.socket(), bytes, ec);
+  if (!ec && written < net::buffer_size(bytes)) {
+    c.stream.expires_after(limits.write_timeout);
+    auto [aec, n] = co_await net::async_write(c.stream, unwritten(bytes, written), use_tuple);
+    ec = aec;
+  }
   co_return !ec;
 }
 
@@ -158,33 +164,42 @@ class chunked_writer final : public response_stream {
     }
     const std::array<net::const_buffer, 3> buffers{net::buffer(head), net::buffer(first_body),
                                                    net::buffer("\r\n", version_ >= 11 ? 2 : 0)};
-    conn_.stream.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await net::async_write(conn_.stream, buffers, use_tuple);
+    boost::system::error_code ec;
+    const std::size_t written = write_now(conn_.stream.socket(), buffers, ec);
+    if (!ec && written < net::buffer_size(buffers)) {
+      conn_.stream.expires_after(limits_.write_timeout);
+      auto [aec, n] = co_await net::async_write(conn_.stream, unwritten(buffers, written), use_tuple);
+      ec = aec;
+    }
     ok_ = !ec;
     co_return ok_;
   }
 
   net::awaitable<bool> write_body(std::string_view data) override {
     if (!ok_ || data.empty()) co_return ok_;
-    watch_writes();
-    watchdog_->begin();
-    // Straight to the socket: the watchdog is this write's deadline, so the
-    // stream's own timer layer would only add work to every piece.
+    // Straight to the socket: the watchdog is the deadline of a write that
+    // has to wait, so the stream's own timer layer would only add work.
     auto& socket = conn_.stream.socket();
+    char size_line[24];
+    std::size_t size_len = 0;
     if (version_ >= 11) {
       // The chunk as three plain buffers (size line, data, CRLF): cheaper to
       // walk than Beast's chunk_body sequence, on every relayed piece.
-      char size_line[24];
-      const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-      const std::array<net::const_buffer, 3> chunk{net::buffer(size_line, static_cast<std::size_t>(len)),
-                                                   net::buffer(data), net::buffer("\r\n", 2)};
-      auto [ec, n] = co_await net::async_write(socket, chunk, use_tuple);
-      ok_ = !ec;
-    } else {
-      auto [ec, n] = co_await net::async_write(socket, net::buffer(data), use_tuple);
-      ok_ = !ec;
+      size_len = static_cast<std::size_t>(std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size()));
     }
-    watchdog_->end();
+    const std::array<net::const_buffer, 3> chunk{net::buffer(size_line, size_len), net::buffer(data),
+                                                 net::buffer("\r\n", version_ >= 11 ? 2 : 0)};
+    // Usually the socket takes the whole piece at once (see write_now.hpp).
+    boost::system::error_code ec;
+    const std::size_t written = write_now(socket, chunk, ec);
+    if (!ec && written < net::buffer_size(chunk)) {
+      watch_writes();
+      watchdog_->begin();
+      auto [aec, n] = co_await net::async_write(socket, unwritten(chunk, written), use_tuple);
+      ec = aec;
+      watchdog_->end();
+    }
+    ok_ = !ec;
     co_return ok_;
   }
 

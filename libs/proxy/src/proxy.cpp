@@ -5,6 +5,7 @@
 
 #include "studio/http/error_shape.hpp"
 #include "studio/http/stall_watchdog.hpp"
+#include "studio/http/write_now.hpp"
 #include "studio/proxy/forwarding.hpp"
 #include "studio/proxy/sse.hpp"
 #include "studio/proxy/token_usage.hpp"
@@ -203,10 +204,14 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       conn = std::move(fresh);
     }
     ++conn->requests;
-    conn->stream.expires_after(options_.write_timeout);
     const std::array<net::const_buffer, 2> request_bytes{net::buffer(head_text), net::buffer(body)};
-    auto [wec, wn] = co_await net::async_write(conn->stream, request_bytes, use_tuple);
-    error_code ec = wec;
+    error_code ec;
+    const std::size_t written = http::write_now(conn->stream.socket(), request_bytes, ec);
+    if (!ec && written < net::buffer_size(request_bytes)) {
+      conn->stream.expires_after(options_.write_timeout);
+      auto [wec, wn] = co_await net::async_write(conn->stream, http::unwritten(request_bytes, written), use_tuple);
+      ec = wec;
+    }
     parser.emplace();
     parser->body_limit(boost::none);
     if (head_request) parser->skip(true);
