@@ -49,21 +49,62 @@ std::string guess_path(const beast::flat_buffer& buffer) {
   return std::string(data.substr(0, end));
 }
 
-std::string head_text(const bhttp::response<bhttp::empty_body>& msg);
+bool same_name(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// Whether headers[from..] has a field called `name`.
+bool named_later(const header_list& headers, std::string_view name, std::size_t from) {
+  for (std::size_t i = from; i < headers.size(); ++i) {
+    if (same_name(headers[i].first, name)) return true;
+  }
+  return false;
+}
+
+// A response head as it goes on the wire: status line, Server and
+// Content-Type (a handler's header of the same name replaces them, and of two
+// with one name the last wins, as Beast's set() did), the framing fields the
+// session owns (Content-Length when `length` is given, chunked, Connection),
+// blank line. Written as text: no Beast fields container or serializer.
+std::string response_head(unsigned status, unsigned version, std::string_view content_type,
+                          const header_list& headers, std::optional<std::size_t> length, bool chunked,
+                          bool keep_alive) {
+  std::string out;
+  out.reserve(160 + content_type.size());
+  out += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+  out += "\r\n";
+  const auto field = [&out](std::string_view name, std::string_view value) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  };
+  if (!named_later(headers, "Server", 0)) field("Server", "studio-gateway");
+  if (!named_later(headers, "Content-Type", 0)) field("Content-Type", content_type);
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    if (same_name(name, "Content-Length") || same_name(name, "Transfer-Encoding") || same_name(name, "Connection"))
+      continue;  // framing is the session's
+    if (!named_later(headers, name, i + 1)) field(name, value);
+  }
+  if (length) field("Content-Length", std::to_string(*length));
+  if (chunked) field("Transfer-Encoding", "chunked");
+  if (version >= 11 && !keep_alive) field("Connection", "close");
+  if (version < 11 && keep_alive) field("Connection", "keep-alive");
+  out += "\r\n";
+  return out;
+}
 
 // A whole response in one gather write: the head as text, then the body as
 // it is (no serializer walking a composite buffer sequence, no body copy).
 net::awaitable<bool> write_complete(connection& c, const server_limits& limits, response res,
                                     unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::empty_body> msg{static_cast<bhttp::status>(res.status), version};
-  msg.set(bhttp::field::server, "studio-gateway");
-  msg.set(bhttp::field::content_type, res.content_type);
-  for (auto& [name, value] : res.headers) msg.set(name, value);
-  msg.keep_alive(keep_alive);
   // As prepare_payload would: no length on 1xx, 204 and 304 (which have no body).
   const bool bodiless = res.status / 100 == 1 || res.status == 204 || res.status == 304;
-  if (!bodiless) msg.content_length(res.body.size());
-  const std::string head = head_text(msg);
+  const std::string head = response_head(res.status, version, res.content_type, res.headers,
+                                         bodiless ? std::nullopt : std::optional<std::size_t>(res.body.size()),
+                                         false, keep_alive);
   const std::array<net::const_buffer, 2> bytes{net::buffer(head),
                                                net::buffer(res.body.data(), bodiless ? 0 : res.body.size())};
   boost::system::error_code ec;
@@ -106,25 +147,6 @@ void arm_client_watch(const std::shared_ptr<client_watch>& w, tcp::socket& socke
                        });
 }
 
-// A response head as it goes on the wire: status line, fields, blank line.
-std::string head_text(const bhttp::response<bhttp::empty_body>& msg) {
-  std::string out;
-  out.reserve(256);
-  out += msg.version() >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
-  out += std::to_string(msg.result_int());
-  out += ' ';
-  out += msg.reason();
-  out += "\r\n";
-  for (const auto& field : msg) {
-    out += field.name_string();
-    out += ": ";
-    out += field.value();
-    out += "\r\n";
-  }
-  out += "\r\n";
-  return out;
-}
-
 // Streams a response as chunks (HTTP/1.1) or as a close-delimited body (HTTP/1.0).
 class chunked_writer final : public response_stream {
  public:
@@ -133,37 +155,22 @@ class chunked_writer final : public response_stream {
 
   net::awaitable<bool> write_head(unsigned status, std::string_view content_type,
                                   const header_list& headers) override {
-    bhttp::response<bhttp::empty_body> msg{static_cast<bhttp::status>(status), version_};
-    msg.set(bhttp::field::server, "studio-gateway");
-    msg.set(bhttp::field::content_type, content_type);
-    for (const auto& [name, value] : headers) msg.set(name, value);
-    msg.keep_alive(keep_alive_);
-    if (version_ >= 11) msg.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> sr{msg};
-    conn_.stream.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(conn_.stream, sr, use_tuple);
-    ok_ = !ec;
-    co_return ok_;
+    co_return co_await write_head_and_body(status, content_type, headers, {});
   }
 
-  // One gather write: status line and fields as text, then the first chunk.
+  // One gather write: the head as text, then the first chunk (if any).
   net::awaitable<bool> write_head_and_body(unsigned status, std::string_view content_type,
                                            const header_list& headers, std::string_view first_body) override {
-    if (first_body.empty()) co_return co_await write_head(status, content_type, headers);
-    bhttp::response<bhttp::empty_body> msg{static_cast<bhttp::status>(status), version_};
-    msg.set(bhttp::field::server, "studio-gateway");
-    msg.set(bhttp::field::content_type, content_type);
-    for (const auto& [name, value] : headers) msg.set(name, value);
-    msg.keep_alive(keep_alive_);
-    if (version_ >= 11) msg.chunked(true);
-    std::string head = head_text(msg);
-    if (version_ >= 11) {
+    std::string head = response_head(status, version_, content_type, headers, std::nullopt, version_ >= 11,
+                                     keep_alive_);
+    const bool chunk = version_ >= 11 && !first_body.empty();
+    if (chunk) {
       char size[24];
       const int n = std::snprintf(size, sizeof size, "%zx\r\n", first_body.size());
       head.append(size, static_cast<std::size_t>(n));
     }
     const std::array<net::const_buffer, 3> buffers{net::buffer(head), net::buffer(first_body),
-                                                   net::buffer("\r\n", version_ >= 11 ? 2 : 0)};
+                                                   net::buffer("\r\n", chunk ? 2 : 0)};
     boost::system::error_code ec;
     const std::size_t written = write_now(conn_.stream.socket(), buffers, ec);
     if (!ec && written < net::buffer_size(buffers)) {
