@@ -79,6 +79,12 @@ struct test_server {
       co_await sleep_for(std::chrono::milliseconds(std::stoi(*c.param("ms"))));
       co_return text_response(200, "slow done");
     });
+    routes.add(verb::get, "/headers", access::open, [](request_context&) -> net::awaitable<response> {
+      response res = text_response(200, "body");
+      res.headers = {{"content-type", "text/csv"}, {"X-Twice", "1"}, {"Content-Length", "999"},
+                     {"Connection", "upgrade"}, {"X-Twice", "2"}, {"Server", "other"}};
+      co_return res;
+    });
     routes.add(verb::get, "/stream", access::open, [](request_context& c) -> net::awaitable<response> {
       bool ok = co_await c.start_stream(200, "text/event-stream");
       for (int i = 0; ok && i < 3; ++i) ok = co_await c.write("data: " + std::to_string(i) + "\n\n");
@@ -278,6 +284,37 @@ TEST_CASE("an exception in a handler becomes a 500 JSON error and the server liv
   CHECK(res.result_int() == 500);
   CHECK(json_of(res).at("error").as_string() == "internal server error");
   CHECK(c.get("/health").result_int() == 200);
+}
+
+TEST_CASE("a handler's headers replace Server and Content-Type; the last of two wins; framing stays the server's") {
+  test_server srv;
+  client c(srv.port);
+  c.send_raw("GET /headers HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string raw;
+  char buf[4096];
+  boost::system::error_code ec;
+  while (raw.find("\r\n\r\nbody") == std::string::npos && !ec) {
+    const auto n = c.socket.read_some(net::buffer(buf), ec);
+    raw.append(buf, n);
+  }
+  REQUIRE_FALSE(ec);
+  const auto head = raw.substr(0, raw.find("\r\n\r\n") + 2);
+  const auto count = [&](std::string_view needle) {
+    std::size_t n = 0;
+    for (auto at = head.find(needle); at != std::string::npos; at = head.find(needle, at + 1)) ++n;
+    return n;
+  };
+  CHECK(head.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(count("content-type: text/csv\r\n") == 1);
+  CHECK(count("Content-Type") == 0);
+  CHECK(count("Server: other\r\n") == 1);
+  CHECK(count("studio-gateway") == 0);
+  CHECK(count("X-Twice: 2\r\n") == 1);
+  CHECK(count("X-Twice: 1") == 0);
+  CHECK(count("Content-Length: 4\r\n") == 1);  // the body's, not the handler's 999
+  CHECK(count("999") == 0);
+  CHECK(count("upgrade") == 0);
+  CHECK(c.get("/health").result_int() == 200);  // still keep-alive
 }
 
 TEST_CASE("streamed responses are chunked and the connection stays usable") {
