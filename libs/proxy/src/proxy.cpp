@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -291,17 +292,29 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   while (!parser->is_done()) {
     head.body().data = buffer.data();
     head.body().size = buffer.size();
-    watchdog.begin();
-    // On the socket itself: the watchdog is the deadline (expires_never above).
-    auto [ec, n] = co_await bhttp::async_read_some(conn->stream.socket(), conn->buffer, *parser, use_tuple);
-    watchdog.end();
+    // Bytes already received first (what did not fit the relay buffer last
+    // time); read from the socket only when they give nothing. A plain socket
+    // read and parser.put(): cheaper per piece than Beast's composed read.
+    error_code ec = take_buffered_pieces(*parser, conn->buffer);
+    if (!ec && head.body().size == buffer.size() && !parser->is_done()) {
+      watchdog.begin();
+      // On the socket itself: the watchdog is the deadline (expires_never above).
+      auto [rec, n] = co_await conn->stream.socket().async_read_some(
+          conn->buffer.prepare(beast::read_size(conn->buffer, 65536)), use_tuple);
+      watchdog.end();
+      conn->buffer.commit(n);
+      ec = rec;
+      if (ec == net::error::eof) {
+        ec = {};
+        parser->put_eof(ec);  // ends a close-delimited body; a partial message otherwise
+      }
+      if (!ec) ec = take_buffered_pieces(*parser, conn->buffer);
+    }
     if (ctx.client_gone()) {
       st.client_gone = true;
       abort_connection(conn);
       break;
     }
-    if (ec == bhttp::error::need_buffer) ec = {};
-    if (!ec) ec = take_buffered_pieces(*parser, conn->buffer);
     const std::size_t got = buffer.size() - head.body().size;
     if (got > 0) {
       const std::string_view piece(buffer.data(), got);
