@@ -119,7 +119,7 @@ start_result llama_instance::launch(const start_request& request) {
   {
     net::io_context fork_context;
     auto launched = launcher(fork_context.get_executor(), ec, bp::filesystem::path(settings_.binary.string()),
-                             argv, bp::process_stdio{nullptr, c->out, c->err},
+                             argv, bp::process_stdio{nullptr, c->out.launch_end, c->err.launch_end},
                              bp::process_environment(environment), child_setup{::getpid()},
                              no_inherited_descriptors{});
     if (ec) {
@@ -128,6 +128,12 @@ start_result llama_instance::launch(const start_request& request) {
     }
     pid = launched.id();
     launched.detach();  // the private context's handle closes; the child lives on
+  }
+  for (output_pipe* p : {&c->out, &c->err}) {
+    const int fd = p->launch_end.release();
+    ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(output_pipe_bytes));  // best effort
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    p->reader.assign(fd);
   }
   c->process = bp::process(net::any_io_executor(strand_), pid);
   c->pid = c->process.id();
@@ -189,78 +195,84 @@ void llama_instance::on_line(const child_ptr& c, std::string_view line) {
   ring_.push(line);
 }
 
-namespace {
-
-// Appends what the pipe holds now, up to `max_bytes`, without waiting (the
-// descriptor is non-blocking: see read_output).
-void drain_available(int fd, std::string& buffer, std::size_t max_bytes) {
+// Handles every complete line the pipe holds now, without waiting (the
+// descriptor is non-blocking), taking at most `max_bytes`; the log file gets
+// the lines in one write. At EOF or a read error the unfinished last line is
+// handled too and the pipe is marked at its end. Returns the bytes taken.
+std::size_t llama_instance::take_output(const child_ptr& c, output_pipe& pipe, std::size_t max_bytes) {
+  if (pipe.at_end) return 0;
+  std::string& buffer = pipe.pending;
   const std::size_t kept = buffer.size();
   buffer.resize(kept + max_bytes);
   std::size_t got = 0;
+  bool ended = false;
   while (got < max_bytes) {
-    const ssize_t n = ::read(fd, buffer.data() + kept + got, max_bytes - got);
+    const ssize_t n = ::read(pipe.reader.native_handle(), buffer.data() + kept + got, max_bytes - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // nothing more now, EOF or an error: the next async read sees it
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n <= 0) {
+      ended = true;
+      break;
+    }
     got += static_cast<std::size_t>(n);
   }
   buffer.resize(kept + got);
+  const std::size_t max_line = ring_.max_line();
+  std::size_t start = 0;
+  for (;;) {
+    const auto newline = buffer.find('\n', start);
+    if (newline == std::string::npos) {
+      if (buffer.size() - start < max_line) break;
+      on_line(c, std::string_view(buffer).substr(start, max_line));  // an over-long line: take it in pieces
+      start += max_line;
+      continue;
+    }
+    on_line(c, std::string_view(buffer).substr(start, newline - start));
+    start = newline + 1;
+  }
+  buffer.erase(0, start);
+  if (start > 0) c->last_progress = now();  // once per batch, not per line
+  if (ended) {
+    if (!buffer.empty()) on_line(c, buffer);
+    buffer.clear();
+    pipe.at_end = true;
+  }
+  log_.flush();
+  return got;
 }
 
-}  // namespace
-
-// Reads the child's output in batches: every complete line of one read is
-// handled, the log file gets them in one write, and the reader pauses briefly
-// between reads so that a chatty child (a line per request, several requests a
+// Reads the child's output in batches: the reader pauses briefly between
+// reads so that a chatty child (a line per request, several requests a
 // millisecond) costs the I/O thread a wake-up per batch, not per line. While
-// the child is serving, the pause comes between the first bytes and the rest
-// of the batch, so the lines a request causes are handled after it, not on
-// its critical path;
-// while it starts, lines are read at once (readiness is seen from them). The
-// pipe is enlarged so that the child never blocks on a full pipe meanwhile.
+// the child is serving, the pause comes between the pipe turning readable and
+// the read, so the lines a request causes are handled after it, not on its
+// critical path (unless the last read filled a whole batch: then at once);
+// while it starts, lines are read as they come (readiness is seen from them),
+// and before the child counts as running, watch_readiness takes what is left,
+// so its log holds every line written before it was ready. The pipe is
+// enlarged so that the child never blocks on a full pipe meanwhile.
 net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
   auto& pipe = is_stderr ? c->err : c->out;
-  ::fcntl(pipe.native_handle(), F_SETPIPE_SZ, static_cast<int>(output_pipe_bytes));  // best effort
-  ::fcntl(pipe.native_handle(), F_SETFL, ::fcntl(pipe.native_handle(), F_GETFL) | O_NONBLOCK);
-  const std::size_t max_line = ring_.max_line();
-  std::string buffer;
   net::steady_timer pause(strand_);
-  for (;;) {
-    const std::size_t kept = buffer.size();
-    buffer.resize(kept + output_read_bytes);
-    auto [ec, n] = co_await pipe.async_read_some(net::buffer(buffer.data() + kept, output_read_bytes),
-                                                 net::as_tuple(net::use_awaitable));
-    buffer.resize(kept + n);
+  std::size_t taken = 0;
+  while (!pipe.at_end) {
+    auto [ec] = co_await pipe.reader.async_wait(net::posix::stream_descriptor::wait_read,
+                                                net::as_tuple(net::use_awaitable));
     if (ec) break;
-    if (machine_.state() == instance_state::running && n < output_read_bytes) {
-      // Serving: output comes with requests. Handle it a pause after it
-      // appears, when the request that caused it is likely done.
+    if (machine_.state() == instance_state::running && taken < output_read_bytes) {
       pause.expires_after(output_batch_pause);
       auto [pec] = co_await pause.async_wait(net::as_tuple(net::use_awaitable));
       (void)pec;
-      drain_available(pipe.native_handle(), buffer, output_read_bytes);
     }
-    std::size_t start = 0;
-    for (;;) {
-      const auto newline = buffer.find('\n', start);
-      if (newline == std::string::npos) {
-        if (buffer.size() - start < max_line) break;
-        on_line(c, std::string_view(buffer).substr(start, max_line));  // an over-long line: take it in pieces
-        start += max_line;
-        continue;
-      }
-      on_line(c, std::string_view(buffer).substr(start, newline - start));
-      start = newline + 1;
-    }
-    buffer.erase(0, start);
-    if (start > 0) c->last_progress = now();  // once per batch, not per line
-    log_.flush();
+    taken = take_output(c, pipe, output_read_bytes);
     if (machine_.state() != instance_state::running) {
       pause.expires_after(output_batch_pause);
       auto [pec] = co_await pause.async_wait(net::as_tuple(net::use_awaitable));
       (void)pec;
     }
   }
-  if (!buffer.empty()) on_line(c, buffer);
+  if (!pipe.pending.empty()) on_line(c, pipe.pending);
+  pipe.pending.clear();
   log_.flush();
   --c->open_streams;
   notify();
@@ -314,6 +326,9 @@ net::awaitable<void> llama_instance::watch_readiness(child_ptr c) {
         }
       }
       if (current_ && model_path == current_->model.string()) {
+        // What the child wrote before it was ready is in its log before it counts as running.
+        take_output(c, c->out, output_pipe_bytes);
+        take_output(c, c->err, output_pipe_bytes);
         machine_.resume({event_kind::ready}, now());
         spdlog::info("instance {}: pid {} is ready on port {}", settings_.name, c->pid, settings_.port);
       } else {

@@ -117,6 +117,7 @@ class llama_instance {
 
  private:
   struct child;
+  struct output_pipe;
   using child_ptr = std::shared_ptr<child>;
 
   boost::asio::awaitable<start_result> do_start(start_request request, bool wait_ready);
@@ -134,6 +135,7 @@ class llama_instance {
   void apply(const action& act);
   void terminate(const child_ptr& c);
   boost::asio::awaitable<void> read_output(child_ptr c, bool is_stderr);
+  std::size_t take_output(const child_ptr& c, output_pipe& pipe, std::size_t max_bytes);
   boost::asio::awaitable<void> watch_exit(child_ptr c);
   boost::asio::awaitable<void> watch_readiness(child_ptr c);
   boost::asio::awaitable<void> restart_after(millis delay);
