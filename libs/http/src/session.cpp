@@ -261,10 +261,25 @@ class chunked_writer final : public response_stream {
 };
 
 // Waits for the first byte of the next request. False when the peer closed,
-// the wait timed out, or the server is draining.
+// the wait timed out, or the server is draining. On a fresh connection the
+// request has usually arrived by the time it is accepted: it is taken with one
+// non-blocking recv(), not an asynchronous read that completes at once through
+// the scheduler's queue.
 net::awaitable<bool> await_request_start(connection& c, beast::flat_buffer& buffer,
-                                         std::chrono::milliseconds timeout) {
+                                         std::chrono::milliseconds timeout, bool fresh) {
   if (buffer.size() > 0) co_return true;
+  if (fresh) {
+    const auto room = buffer.prepare(8192);
+    for (;;) {
+      const ::ssize_t n = ::recv(c.stream.socket().native_handle(), room.data(), room.size(), MSG_DONTWAIT);
+      if (n > 0) {
+        buffer.commit(static_cast<std::size_t>(n));
+        co_return true;
+      }
+      if (n == 0) co_return false;  // closed before sending anything
+      if (errno != EINTR) break;    // not there yet (or an error the asynchronous read reports)
+    }
+  }
   c.stream.expires_after(timeout);
   auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(8192), use_tuple);
   if (ec) co_return false;
@@ -318,7 +333,7 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
   for (;;) {
     conn->idle = true;
     if (st->draining) break;
-    bool started = co_await await_request_start(*conn, buffer, first ? limits.header_timeout : limits.idle_timeout);
+    bool started = co_await await_request_start(*conn, buffer, first ? limits.header_timeout : limits.idle_timeout, first);
     if (!started) break;
     conn->idle = false;
     first = false;

@@ -371,3 +371,20 @@ TEST_CASE("shutdown closes connections that outlive the grace period") {
   CHECK(took < 3s);
   CHECK(busy.closed_by_server());
 }
+
+// The server sets TCP_NODELAY once, on its listener, and relies on the kernel
+// copying it to every accepted socket (streamed pieces must not wait for ACKs).
+TEST_CASE("accepted sockets inherit TCP_NODELAY from the listener") {
+  net::io_context ioc;
+  net::ip::tcp::acceptor acceptor(ioc);
+  acceptor.open(net::ip::tcp::v4());
+  acceptor.set_option(net::ip::tcp::no_delay(true));
+  acceptor.bind({net::ip::address_v4::loopback(), 0});
+  acceptor.listen();
+  net::ip::tcp::socket client(ioc), accepted(ioc);
+  client.connect(acceptor.local_endpoint());
+  acceptor.accept(accepted);
+  net::ip::tcp::no_delay option;
+  accepted.get_option(option);
+  CHECK(option.value());
+}
