@@ -4,6 +4,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iterator>
 #include <utility>
 
@@ -34,32 +39,53 @@ rotating_log::rotating_log(std::filesystem::path path, std::uint64_t max_bytes)
   open();
 }
 
+rotating_log::~rotating_log() {
+  flush();
+  close();
+}
+
 void rotating_log::open() {
   std::error_code ec;
   std::filesystem::create_directories(path_.parent_path(), ec);
   auto existing = std::filesystem::file_size(path_, ec);
   size_ = ec ? 0 : existing;
-  out_.close();
-  out_.clear();
-  out_.open(path_, std::ios::app | std::ios::binary);
-  if (!out_) error_ = "cannot open " + path_.string();
+  close();
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  if (fd_ < 0) error_ = "cannot open " + path_.string() + ": " + std::strerror(errno);
+}
+
+void rotating_log::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 void rotating_log::append_line(std::string_view line) {
-  if (size_ > 0 && size_ + line.size() + 1 > max_bytes_) {
-    out_.close();
+  if (size_ > 0 && size_ + pending_.size() + line.size() + 1 > max_bytes_) {
+    flush();
+    close();
     std::error_code ec;
     std::filesystem::rename(path_, path_.string() + ".1", ec);
     if (ec) error_ = "cannot rotate " + path_.string() + ": " + ec.message();
     open();
   }
-  if (!out_) return;
-  out_ << line << '\n';
-  size_ += line.size() + 1;
+  if (fd_ < 0) return;
+  pending_.append(line);
+  pending_.push_back('\n');
 }
 
 void rotating_log::flush() {
-  if (out_) out_.flush();
+  std::size_t done = 0;
+  while (fd_ >= 0 && done < pending_.size()) {
+    const ::ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error_ = "cannot write " + path_.string() + ": " + std::strerror(errno);
+      break;  // what did not fit is dropped: logging must not stop a child
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  size_ += done;
+  pending_.clear();
 }
 
 void rotating_log::write_line(std::string_view line) {

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +44,17 @@ class line_ring {
 // Appends lines to `path`; when the file would pass max_bytes it is renamed to
 // `<path>.1` (replacing an older one) and a new file is started. Failures to
 // write are remembered in error() and never thrown: logging must not stop a child.
+// Lines gather in a plain string and go out with one write() per flush (no
+// stream formatting per line: a busy child writes several lines per request).
 class rotating_log {
  public:
   rotating_log(std::filesystem::path path, std::uint64_t max_bytes);
+  ~rotating_log();
+  rotating_log(const rotating_log&) = delete;
+  rotating_log& operator=(const rotating_log&) = delete;
   // Appends and flushes (append_line + flush).
   void write_line(std::string_view line);
-  // Appends to the stream's buffer; flush() writes what is buffered.
+  // Appends to the buffer; flush() writes what is buffered.
   void append_line(std::string_view line);
   void flush();
   const std::string& error() const { return error_; }
@@ -58,10 +62,12 @@ class rotating_log {
 
  private:
   void open();
+  void close();
   std::filesystem::path path_;
   std::uint64_t max_bytes_;
-  std::uint64_t size_ = 0;
-  std::ofstream out_;
+  std::uint64_t size_ = 0;  // the file's size once the buffer is written
+  int fd_ = -1;
+  std::string pending_;  // appended, not yet written
   std::string error_;
 };
 
