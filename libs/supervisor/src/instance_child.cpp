@@ -327,8 +327,14 @@ net::awaitable<void> llama_instance::watch_readiness(child_ptr c) {
       }
       if (current_ && model_path == current_->model.string()) {
         // What the child wrote before it was ready is in its log before it counts as running.
-        take_output(c, c->out, output_pipe_bytes);
-        take_output(c, c->err, output_pipe_bytes);
+        // (In read-sized steps, bounded by what a full pipe holds.)
+        for (output_pipe* p : {&c->out, &c->err}) {
+          for (std::size_t taken = 0; taken < output_pipe_bytes;) {
+            const std::size_t n = take_output(c, *p, output_read_bytes);
+            if (n < output_read_bytes) break;
+            taken += n;
+          }
+        }
         machine_.resume({event_kind::ready}, now());
         spdlog::info("instance {}: pid {} is ready on port {}", settings_.name, c->pid, settings_.port);
       } else {
