@@ -293,6 +293,24 @@ TEST_SUITE("llamactl") {
     CHECK(curl("GET", "/api/v1/instances/my-model", management_key).status == 404);
   }
 
+  // A child that prints a lot around readiness: the output is read in batches,
+  // and the "listening" line makes the health poll look at once, so without
+  // care the instance would be running before its last lines were read, and
+  // its logs would lack them.
+  TEST_CASE("an instance reports running only once its start-up output is in its log") {
+    temp_dir dir;
+    auto model = dir.write_file("llm/models/m.gguf", "GGUF fake model");
+    auto gw = start_gateway(dir, 1);
+    json::object body{{"model", model.string()},
+                      {"environment", json::object{{"FAKE_LLAMA_LOAD_LOG_LINES", "800"}}}};  // ~800 KB
+    REQUIRE(send(*gw, "POST", "/api/v1/instances/chatty", json::serialize(body)).status == 201);
+    wait_status(*gw, "chatty", "running");
+    auto logs = send(*gw, "GET", "/api/v1/instances/chatty/logs?lines=20");
+    REQUIRE(logs.status == 200);
+    CHECK(logs.body.find("tensor    799:") != std::string::npos);  // the last of the burst
+    CHECK(logs.body.find("all slots are idle") != std::string::npos);
+  }
+
   TEST_CASE("options whose flag the binary's --help does not list are refused with 400") {
     temp_dir dir;
     dir.write_file("llm/models/m.gguf", "GGUF fake model");

@@ -165,6 +165,11 @@ asio::awaitable<int> fake_server::load(std::string host, unsigned short port) {
       "<|im_start|>assistant\\n'");
   s.loaded = true;
   log_line("main: server is listening on http://%s:%u - starting the main loop", host.c_str(), port);
+  const std::string filler(900, '.');  // about 1 KB per line: the pipe fills in few writes
+  for (int i = 0; i < s.knob.load_log_lines; ++i) {
+    log_line("llama_model_loader: - tensor %6d: blk.%d.ffn_down.weight q4_K [ 11008, 4096, 1, 1 ] %s", i, i / 9,
+             filler.c_str());
+  }
   log_line("srv  update_slots: all slots are idle");
   if (s.knob.crash_after_requests && *s.knob.crash_after_requests == 0) {
     crash_soon(s, "FAKE_LLAMA_CRASH_AFTER_REQUESTS");

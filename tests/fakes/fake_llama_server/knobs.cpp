@@ -24,6 +24,7 @@ knobs_outcome read_knobs(const env_lookup& env) {
   auto& k = out.values;
   k.load_delay = std::chrono::milliseconds(number("FAKE_LLAMA_LOAD_DELAY_MS").value_or(0));
   k.token_delay = std::chrono::milliseconds(number("FAKE_LLAMA_TOKEN_DELAY_MS").value_or(0));
+  k.load_log_lines = number("FAKE_LLAMA_LOAD_LOG_LINES").value_or(0);
   k.crash_after_requests = number("FAKE_LLAMA_CRASH_AFTER_REQUESTS");
   k.crash_mid_stream = number("FAKE_LLAMA_CRASH_MID_STREAM");
   k.error_mid_stream = number("FAKE_LLAMA_ERROR_MID_STREAM");

@@ -14,6 +14,7 @@ namespace studio::fake {
 struct knobs {
   std::chrono::milliseconds load_delay{0};
   std::chrono::milliseconds token_delay{0};
+  int load_log_lines = 0;  // extra lines printed right after "server is listening"
   std::optional<int> crash_after_requests;
   std::optional<int> crash_mid_stream;  // tokens
   std::optional<int> error_mid_stream;  // tokens

@@ -41,6 +41,8 @@ constexpr std::string_view knobs_help = R"(
 FAKE_LLAMA_LOAD_DELAY_MS=N              length of the "loading model" phase; every path answers
                                         503 "Loading model" meanwhile (default: 0)
 FAKE_LLAMA_TOKEN_DELAY_MS=N             delay before each generated token (default: 0, no timers)
+FAKE_LLAMA_LOAD_LOG_LINES=N             print N more lines (about 1 KB each) right after "server is
+                                        listening", before answering anything (default: 0)
 FAKE_LLAMA_CRASH_AFTER_REQUESTS=N       abort (SIGABRT) right after the N-th completed completion
                                         request has been sent
 FAKE_LLAMA_CRASH_MID_STREAM=N           abort (SIGABRT) after sending N tokens of a stream
