@@ -184,6 +184,7 @@ TEST_CASE("SIGTERM drains and exits 0") {
   gateway_process gw;
   CHECK(gw.call("GET", "/health").status == 200);
   auto status = gw.process().terminate(SIGTERM, 5s);
+  if (!status) MESSAGE("gateway output:\n" << gw.process().output());
   REQUIRE(status.has_value());
   CHECK(status->exited_with(0));
   CHECK(gw.process().output().find("shutdown complete") != std::string::npos);
@@ -193,6 +194,7 @@ TEST_CASE("several I/O threads serve requests") {
   gateway_process gw({.args = {"--threads", "4"}});
   for (int i = 0; i < 20; ++i) CHECK(gw.call("GET", "/health").status == 200);
   auto status = gw.process().terminate(SIGINT, 5s);
+  if (!status) MESSAGE("gateway output:\n" << gw.process().output());
   REQUIRE(status.has_value());
   CHECK(status->exited_with(0));
 }
