@@ -60,7 +60,8 @@ void rotating_log::close() {
 }
 
 void rotating_log::append_line(std::string_view line) {
-  if (size_ > 0 && size_ + pending_.size() + line.size() + 1 > max_bytes_) {
+  const std::uint64_t used = size_ + pending_.size();  // the file once what is buffered is written
+  if (used > 0 && used + line.size() + 1 > max_bytes_) {
     flush();
     close();
     std::error_code ec;
