@@ -64,3 +64,13 @@ TEST_CASE("sse_event_counter does not keep an event longer than its bound") {
   c.feed("data: next\r\n\r\n");
   CHECK(c.last_event() == "data: next\r\n\r\n");
 }
+
+TEST_CASE("the key is found at either end of the text, and a cut-off key at the end is no key") {
+  auto c = find_token_counts(R"("usage":{"prompt_tokens":7,"completion_tokens":8})");
+  CHECK(c.prompt == 7u);
+  CHECK(c.completion == 8u);
+  c = find_token_counts(R"({"usage":{"prompt_tokens":4,"completion_tokens":5},"x":"\"usag)");
+  CHECK(c.prompt == 4u);
+  CHECK(c.completion == 5u);
+  CHECK(find_token_counts(R"({"x":"y"} "usage")").empty());
+}

@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <csignal>
 
 namespace studio::supervisor {
@@ -202,21 +203,22 @@ void llama_instance::on_line(const child_ptr& c, std::string_view line) {
 std::size_t llama_instance::take_output(const child_ptr& c, output_pipe& pipe, std::size_t max_bytes) {
   if (pipe.at_end) return 0;
   std::string& buffer = pipe.pending;
-  const std::size_t kept = buffer.size();
-  buffer.resize(kept + max_bytes);
+  // Read into a stack buffer and append what came: resizing the string to
+  // max_bytes first would zero 64 KiB per batch (most batches are small).
+  char chunk[64 * 1024];  // the thread stack (a plain function, not a coroutine frame)
   std::size_t got = 0;
   bool ended = false;
   while (got < max_bytes) {
-    const ssize_t n = ::read(pipe.reader.native_handle(), buffer.data() + kept + got, max_bytes - got);
+    const ssize_t n = ::read(pipe.reader.native_handle(), chunk, std::min(sizeof chunk, max_bytes - got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n <= 0) {
       ended = true;
       break;
     }
+    buffer.append(chunk, static_cast<std::size_t>(n));
     got += static_cast<std::size_t>(n);
   }
-  buffer.resize(kept + got);
   const std::size_t max_line = ring_.max_line();
   std::size_t start = 0;
   for (;;) {
