@@ -3,16 +3,23 @@
 
 namespace studio::http {
 
-void request_metrics::record(std::string method, std::string route, unsigned status) {
-  std::lock_guard lock(mutex_);
-  ++counts_[{std::move(method), std::move(route), status}];
+void request_metrics::count(std::string_view method, std::string_view route, unsigned status) {
+  auto it = counts_.find(std::tuple{method, route, status});
+  if (it == counts_.end()) it = counts_.emplace(count_key{method, route, status}, 0).first;
+  ++it->second;
 }
 
-void request_metrics::record(std::string method, std::string route, unsigned status,
+void request_metrics::record(std::string_view method, std::string_view route, unsigned status) {
+  std::lock_guard lock(mutex_);
+  count(method, route, status);
+}
+
+void request_metrics::record(std::string_view method, std::string_view route, unsigned status,
                              std::chrono::nanoseconds elapsed) {
   std::lock_guard lock(mutex_);
-  ++counts_[{method, route, status}];
-  auto it = latency_.try_emplace({std::move(method), std::move(route)}, latency_buckets).first;
+  count(method, route, status);
+  auto it = latency_.find(std::tuple{method, route});
+  if (it == latency_.end()) it = latency_.emplace(latency_key{method, route}, histogram(latency_buckets)).first;
   it->second.observe(std::chrono::duration<double>(elapsed).count());
 }
 
@@ -29,7 +36,7 @@ std::vector<request_metrics::latency_entry> request_metrics::latency_snapshot() 
   std::lock_guard lock(mutex_);
   std::vector<latency_entry> out;
   out.reserve(latency_.size());
-  for (const auto& [key, h] : latency_) out.push_back({key.first, key.second, h});
+  for (const auto& [key, h] : latency_) out.push_back({std::get<0>(key), std::get<1>(key), h});
   return out;
 }
 

@@ -116,8 +116,45 @@ void router::add(boost::beast::http::verb method, std::string pattern, access sc
       throw std::invalid_argument("duplicate route: " + pattern);
     }
   }
+  const std::size_t index = routes_.size();
+  const auto literal = [&segs](std::size_t i) { return i < segs.size() && !is_param(segs[i]); };
+  if (literal(0) && literal(1)) {
+    by_two_[std::string(segs[0]) + "/" + std::string(segs[1])].push_back(index);
+  } else if (literal(0)) {
+    by_one_[std::string(segs[0])].push_back(index);
+  } else {
+    any_first_.push_back(index);
+  }
   routes_.push_back(route{method, std::move(pattern), scope, std::move(fn)});
   segments_.emplace_back(segs.begin(), segs.end());
+}
+
+std::vector<std::size_t> router::candidates(std::string_view path) const {
+  static const std::vector<std::size_t> none;
+  const auto lookup = [](const auto& index, std::string_view key) -> const std::vector<std::size_t>& {
+    auto it = index.find(key);
+    return it == index.end() ? none : it->second;
+  };
+  // The first segment, and the first two as they stand in the path ("a/b").
+  std::string_view rest = path.empty() ? path : path.substr(1);
+  const auto first_end = rest.find('/');
+  const std::string_view first = rest.substr(0, first_end);
+  std::string_view two;
+  if (first_end != std::string_view::npos) two = rest.substr(0, rest.find('/', first_end + 1));
+  const std::vector<std::size_t>* lists[3] = {&any_first_, &lookup(by_one_, first),
+                                               two.empty() ? &none : &lookup(by_two_, two)};
+  std::vector<std::size_t> out;
+  out.reserve(lists[0]->size() + lists[1]->size() + lists[2]->size());
+  std::size_t at[3] = {0, 0, 0};
+  for (;;) {  // merge the three ascending lists
+    int pick = -1;
+    for (int k = 0; k < 3; ++k) {
+      if (at[k] < lists[k]->size() && (pick < 0 || (*lists[k])[at[k]] < (*lists[pick])[at[pick]])) pick = k;
+    }
+    if (pick < 0) break;
+    out.push_back((*lists[pick])[at[pick]++]);
+  }
+  return out;
 }
 
 route_match router::match(boost::beast::http::verb method, std::string_view path) const {
@@ -125,7 +162,7 @@ route_match router::match(boost::beast::http::verb method, std::string_view path
   auto segs = split_path(path);
   int best = -1;
   std::set<std::string> allowed;
-  for (std::size_t i = 0; i < routes_.size(); ++i) {
+  for (const std::size_t i : candidates(path)) {
     const route& r = routes_[i];
     auto a = try_match(segments_[i], segs, path);
     if (!a.matched) continue;

@@ -39,14 +39,16 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-// The request-target of a partly received request, for choosing an error shape.
-std::string guess_path(const beast::flat_buffer& buffer) {
+// A path with the error shape a partly received request gets (only the shape
+// depends on the path: see error_style_for_path), taken before the parser
+// consumes the buffer; a literal, so nothing is copied per request.
+std::string_view error_path_for(const beast::flat_buffer& buffer) {
   std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
   auto sp = data.find(' ');
   if (sp == std::string_view::npos) return "/";
   data.remove_prefix(sp + 1);
   auto end = data.find_first_of(" ?\r\n");
-  return std::string(data.substr(0, end));
+  return error_style_for_path(data.substr(0, end)) == error_style::openai ? "/v1/" : "/";
 }
 
 bool same_name(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
@@ -337,7 +339,7 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     if (!started) break;
     conn->idle = false;
     first = false;
-    std::string early_path = guess_path(buffer);  // for errors before the target is parsed
+    const std::string_view early_path = error_path_for(buffer);  // for errors before the target is parsed
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -377,7 +379,8 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     if (buffer.size() == 0) buffer.shrink_to_fit();
     const unsigned version = req.version();
     bool keep_alive = req.keep_alive();
-    auto started_at = std::chrono::steady_clock::now();
+    const bool log_timing = spdlog::should_log(spdlog::level::debug);
+    const auto started_at = log_timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     chunked_writer writer(*conn, limits, version, keep_alive);
     request_context ctx(req, &writer);
     response res;
@@ -399,9 +402,12 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     } else {
       reusable = co_await write_complete(*conn, limits, std::move(res), version, keep_alive);
     }
-    auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_at);
-    spdlog::debug("{} {} -> {} in {} us", req.method_string(), ctx.path(),
-                  ctx.streaming() ? std::string("stream") : std::to_string(res.status), elapsed.count());
+    if (log_timing) {  // the arguments cost a string per request
+      auto elapsed =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_at);
+      spdlog::debug("{} {} -> {} in {} us", req.method_string(), ctx.path(),
+                    ctx.streaming() ? std::string("stream") : std::to_string(res.status), elapsed.count());
+    }
     if (!reusable || !keep_alive) break;
   }
 

@@ -61,6 +61,32 @@ TEST_CASE("a literal segment beats a parameter") {
   CHECK(r.match(verb::get, "/m/other").matched->pattern == "/m/{id}");
 }
 
+TEST_CASE("routes indexed by their leading literals still match as one list: most literals, then the earlier route") {
+  const auto pattern_for = [](const router& r, std::string_view path) {
+    auto m = r.match(verb::get, path);
+    return m.matched ? m.matched->pattern : std::string("(none)");
+  };
+  router r;
+  r.add(verb::get, "/", access::open, noop());
+  r.add(verb::get, "/a/{y}", access::open, noop());
+  r.add(verb::get, "/{x}/b", access::open, noop());
+  r.add(verb::get, "/a/b/c", access::open, noop());
+  r.add(verb::get, "/a/{*rest}", access::open, noop());
+  r.add(verb::post, "/{x}/{y}/{z}", access::open, noop());
+  CHECK(pattern_for(r, "/") == "/");
+  CHECK(pattern_for(r, "/a/b") == "/a/{y}");  // one literal each: the earlier one
+  CHECK(pattern_for(r, "/z/b") == "/{x}/b");
+  CHECK(pattern_for(r, "/a/b/c") == "/a/b/c");
+  CHECK(pattern_for(r, "/a/b/d") == "/a/{*rest}");
+  CHECK(pattern_for(r, "/a") == "/a/{*rest}");
+  CHECK(pattern_for(r, "/q/r") == "(none)");
+  CHECK(r.match(verb::get, "/q/r/s").allow == "POST");
+  router reversed;
+  reversed.add(verb::get, "/{x}/b", access::open, noop());
+  reversed.add(verb::get, "/a/{y}", access::open, noop());
+  CHECK(pattern_for(reversed, "/a/b") == "/{x}/b");
+}
+
 TEST_CASE("malformed escapes and NUL bytes are a bad path") {
   router r;
   r.add(verb::get, "/f/{name}", access::open, noop());

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -31,19 +32,39 @@ class request_metrics {
     histogram seconds;  // buckets: latency_buckets
   };
   // Counts one answer (no latency sample).
-  void record(std::string method, std::string route, unsigned status);
+  void record(std::string_view method, std::string_view route, unsigned status);
   // Counts one answer and observes how long it took (routing to handler end;
   // for a stream, until the stream ended).
-  void record(std::string method, std::string route, unsigned status, std::chrono::nanoseconds elapsed);
+  void record(std::string_view method, std::string_view route, unsigned status, std::chrono::nanoseconds elapsed);
   // Every (method, route, status) seen so far, sorted.
   std::vector<entry> snapshot() const;
   // Every (method, route) latency histogram, sorted.
   std::vector<latency_entry> latency_snapshot() const;
 
  private:
+  // Keys are looked up as views (a known label costs no string copies per
+  // request); they are copied only when first seen.
+  struct key_less {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+    template <class... T>
+    static auto view(const std::tuple<T...>& t) {
+      return std::apply([](const auto&... e) { return std::tuple{as_view(e)...}; }, t);
+    }
+    static std::string_view as_view(const std::string& s) { return s; }
+    static std::string_view as_view(std::string_view s) { return s; }
+    static unsigned as_view(unsigned v) { return v; }
+  };
+  using count_key = std::tuple<std::string, std::string, unsigned>;
+  using latency_key = std::tuple<std::string, std::string>;
+  void count(std::string_view method, std::string_view route, unsigned status);  // mutex_ held
+
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> counts_;
-  std::map<std::pair<std::string, std::string>, histogram> latency_;
+  std::map<count_key, std::uint64_t, key_less> counts_;
+  std::map<latency_key, histogram, key_less> latency_;
 };
 
 }  // namespace studio::http

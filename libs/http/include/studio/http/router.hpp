@@ -14,6 +14,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,9 +52,21 @@ class router {
   const std::vector<route>& routes() const { return routes_; }
 
  private:
+  // The routes that may match a path: those under its first two segments,
+  // under its first one, and those with a parameter (or nothing) first; in
+  // the order they were added (ties go to the earlier route).
+  std::vector<std::size_t> candidates(std::string_view path) const;
+
   std::vector<route> routes_;
   // Each route's pattern split into segments once, when it is added.
   std::vector<std::vector<std::string>> segments_;
+  // Route indexes by their leading literal segments, so that a request is
+  // checked against a handful of routes, not all of them: "a/b" for patterns
+  // that start with two literals, "a" for one literal then a parameter (or
+  // nothing), and `any_first_` for those that start with a parameter or are "/".
+  std::map<std::string, std::vector<std::size_t>, std::less<>> by_two_;
+  std::map<std::string, std::vector<std::size_t>, std::less<>> by_one_;
+  std::vector<std::size_t> any_first_;
 };
 
 // Percent-decodes one path segment; nullopt for malformed escapes or a NUL byte.
