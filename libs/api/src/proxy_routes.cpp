@@ -15,10 +15,10 @@
 #include "studio/http/error_shape.hpp"
 #include "studio/proxy/chat_defaults.hpp"
 #include "studio/proxy/proxy.hpp"
+#include "studio/proxy/routing_fields.hpp"
 #include "studio/supervisor/instance_registry.hpp"
 #include "studio/supervisor/llm_config_store.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -60,36 +60,15 @@ std::optional<json::object> parse_object(std::string_view text) {
   return std::move(v.as_object());
 }
 
-// What routes a /v1 request: its "model" and "stream" fields, or the 400 message.
-struct routing_request {
-  std::string model;
-  bool stream = false;
-  std::string error;
-};
-
-routing_request routing_fields(std::string_view text) {
-  // Parsed into a stack buffer: a typical request body costs no heap allocations.
-  unsigned char scratch[4096];
-  json::monotonic_resource memory(scratch, sizeof scratch);
-  boost::system::error_code ec;
-  auto parsed = json::parse(text, ec, &memory);
-  auto* body = ec ? nullptr : parsed.if_object();
-  if (body == nullptr) return {{}, false, "invalid JSON body"};
-  auto* model = body->if_contains("model");
-  if (model == nullptr || !model->is_string() || model->as_string().empty()) return {{}, false, "missing 'model'"};
-  return {std::string(model->as_string()), wants_stream(*body), {}};
-}
-
 // The instance that answers to `model`: one of that name, or the admin
 // instance when `model` is its active model file.
-net::awaitable<supervisor::llama_instance*> instance_for_model(supervisor::instance_registry& reg,
-                                                               std::string_view model) {
-  if (auto* inst = reg.find(model)) co_return inst;
+supervisor::llama_instance* instance_for_model(supervisor::instance_registry& reg, std::string_view model) {
+  if (auto* inst = reg.find(model)) return inst;
   if (auto* admin = reg.find(admin_name)) {
     auto st = admin->route_info();
-    if (st.model && *st.model == model) co_return admin;
+    if (st.model && *st.model == model) return admin;
   }
-  co_return nullptr;
+  return nullptr;
 }
 
 void add_chat(http::router& routes, services& svc) {
@@ -127,14 +106,14 @@ void add_openai(http::router& routes, services& svc) {
        {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/rerank", "/v1/reranking"}) {
     routes.add(verb::post, path, http::access::inference,
                [&svc](http::request_context& ctx) -> net::awaitable<http::response> {
-                 // Only the model and the stream flag are needed: the parsed
-                 // body is not kept for the length of the stream.
-                 auto routing = routing_fields(ctx.req().body());
+                 // Only the model and the stream flag are needed: read in one
+                 // validating pass, no JSON tree (see routing_fields.hpp).
+                 auto routing = proxy::read_routing_fields(ctx.req().body());
                  if (!routing.error.empty()) co_return http::error_response(ctx.path(), 400, routing.error);
                  const std::string& name = routing.model;
                  const bool streaming = routing.stream;
                  supervisor::llama_instance* inst = nullptr;
-                 if (svc.instances) inst = co_await instance_for_model(*svc.instances, name);
+                 if (svc.instances) inst = instance_for_model(*svc.instances, name);
                  if (inst == nullptr && svc.proxy != nullptr) {  // --on-demand-download: a catalog file
                    auto catalog_op = catalog_model_instance(svc, ctx, name, streaming);
                    auto found = co_await std::move(catalog_op);
@@ -145,14 +124,22 @@ void add_openai(http::router& routes, services& svc) {
                    co_return http::error_response(ctx.path(), 404, "model '" + name + "' not found");
                  if (svc.proxy == nullptr)
                    co_return http::error_response(ctx.path(), 503, "proxy unavailable");
-                 auto schedule_op = schedule_upstream(svc, ctx, *inst, streaming);
-                 auto target = co_await std::move(schedule_op);  // holds the instance slot until the end
-                 if (target.error) co_return std::move(*target.error);
+                 // A running instance outside the scheduler (the admin one) needs no
+                 // coroutine to find; otherwise the scheduler's slot is awaited.
+                 scheduled_upstream target;
+                 if (auto up = direct_upstream(svc, *inst)) {
+                   target.up = std::move(*up);
+                 } else {
+                   auto schedule_op = schedule_upstream(svc, ctx, *inst, streaming);
+                   target = co_await std::move(schedule_op);  // holds the instance slot until the end
+                   if (target.error) co_return std::move(*target.error);
+                 }
                  open_stream_scope open(svc.inference, streaming);
                  proxy::relay_stats stats;
                  auto forward_op = svc.proxy->forward(ctx, target.up, ctx.req().target(), std::nullopt, &stats);
                  auto res = co_await std::move(forward_op);
                  record_forwarded(svc.inference, svc.model_perf, stats, name, ctx.path());
+                 if (!ctx.streaming() || stats.streamed) co_return res;  // finish_on_stream has nothing to do
                  auto finish_op = finish_on_stream(ctx, std::move(res), stats.streamed);
                  co_return co_await std::move(finish_op);
                });

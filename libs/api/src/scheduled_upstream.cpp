@@ -44,6 +44,19 @@ bool wants_stream(const boost::json::object& body) {
   return v != nullptr && v->is_bool() && v->get_bool();
 }
 
+namespace {
+proxy::upstream upstream_of(supervisor::llama_instance& inst, supervisor::llama_instance::route_snapshot& st) {
+  return proxy::upstream{"127.0.0.1", st.port ? st.port : inst.port(), std::move(st.key)};
+}
+}  // namespace
+
+std::optional<proxy::upstream> direct_upstream(const services& svc, supervisor::llama_instance& inst) {
+  if (svc.scheduler != nullptr && inst.name() != admin_name) return std::nullopt;
+  auto st = inst.route_info();  // a snapshot: no hop onto the instance's strand
+  if (st.state != supervisor::instance_state::running) return std::nullopt;
+  return upstream_of(inst, st);
+}
+
 net::awaitable<scheduled_upstream> schedule_upstream(services& svc, http::request_context& ctx,
                                                      supervisor::llama_instance& inst, bool stream) {
   scheduled_upstream out;
@@ -71,7 +84,7 @@ net::awaitable<scheduled_upstream> schedule_upstream(services& svc, http::reques
     out.lease.reset();
     co_return out;
   }
-  out.up = proxy::upstream{"127.0.0.1", st.port ? st.port : inst.port(), std::move(st.key)};
+  out.up = upstream_of(inst, st);
   co_return out;
 }
 

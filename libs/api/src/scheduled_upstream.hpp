@@ -38,6 +38,10 @@ boost::asio::awaitable<http::response> error_for(http::request_context& ctx, uns
                                                  std::string message, unsigned retry_after_s = 0);
 
 // Without a scheduler (or for the "admin" instance) only checks that the instance runs.
+// direct_upstream: that case without a coroutine (no slot to wait for): the
+// upstream of a running instance the scheduler does not manage, else nullopt
+// (then schedule_upstream decides, with its waits and error answers).
+std::optional<proxy::upstream> direct_upstream(const services& svc, supervisor::llama_instance& inst);
 boost::asio::awaitable<scheduled_upstream> schedule_upstream(services& svc, http::request_context& ctx,
                                                              supervisor::llama_instance& inst, bool stream);
 
