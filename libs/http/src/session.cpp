@@ -100,23 +100,48 @@ std::string response_head(unsigned status, unsigned version, std::string_view co
 
 // A whole response in one gather write: the head as text, then the body as
 // it is (no serializer walking a composite buffer sequence, no body copy).
-net::awaitable<bool> write_complete(connection& c, const server_limits& limits, response res,
-                                    unsigned version, bool keep_alive) {
+// Tried at once with one non-blocking write (complete_write_now, a plain
+// function: usually the socket takes it all, and no coroutine is needed);
+// what the socket did not take goes out with write_complete_rest.
+struct complete_write {
+  std::string head;
+  response res;
+  std::size_t body_size = 0;
+  std::size_t written = 0;
+  boost::system::error_code ec;
+
+  std::array<net::const_buffer, 2> bytes() const {
+    return {net::buffer(head), net::buffer(res.body.data(), body_size)};
+  }
+  bool done() const { return ec || written == head.size() + body_size; }
+};
+
+complete_write complete_write_now(connection& c, response res, unsigned version, bool keep_alive) {
+  complete_write w;
   // As prepare_payload would: no length on 1xx, 204 and 304 (which have no body).
   const bool bodiless = res.status / 100 == 1 || res.status == 204 || res.status == 304;
-  const std::string head = response_head(res.status, version, res.content_type, res.headers,
-                                         bodiless ? std::nullopt : std::optional<std::size_t>(res.body.size()),
-                                         false, keep_alive);
-  const std::array<net::const_buffer, 2> bytes{net::buffer(head),
-                                               net::buffer(res.body.data(), bodiless ? 0 : res.body.size())};
-  boost::system::error_code ec;
-  const std::size_t written = write_now(c.stream.socket(), bytes, ec);
-  if (!ec && written < net::buffer_size(bytes)) {
+  w.body_size = bodiless ? 0 : res.body.size();
+  w.head = response_head(res.status, version, res.content_type, res.headers,
+                         bodiless ? std::nullopt : std::optional<std::size_t>(res.body.size()), false, keep_alive);
+  w.res = std::move(res);
+  w.written = write_now(c.stream.socket(), w.bytes(), w.ec);
+  return w;
+}
+
+// True when the whole response went out.
+net::awaitable<bool> write_complete_rest(connection& c, const server_limits& limits, complete_write& w) {
+  if (!w.done()) {
     c.stream.expires_after(limits.write_timeout);
-    auto [aec, n] = co_await net::async_write(c.stream, unwritten(bytes, written), use_tuple);
-    ec = aec;
+    auto [aec, n] = co_await net::async_write(c.stream, unwritten(w.bytes(), w.written), use_tuple);
+    w.ec = aec;
   }
-  co_return !ec;
+  co_return !w.ec;
+}
+
+net::awaitable<bool> write_complete(connection& c, const server_limits& limits, response res,
+                                    unsigned version, bool keep_alive) {
+  complete_write w = complete_write_now(c, std::move(res), version, keep_alive);
+  co_return co_await write_complete_rest(c, limits, w);
 }
 
 // What a client-gone watch shares with its pending peek (which may complete
@@ -262,26 +287,29 @@ class chunked_writer final : public response_stream {
   std::optional<stall_watchdog> watchdog_;  // created by the first body piece
 };
 
-// Waits for the first byte of the next request. False when the peer closed,
-// the wait timed out, or the server is draining. On a fresh connection the
-// request has usually arrived by the time it is accepted: it is taken with one
-// non-blocking recv(), not an asynchronous read that completes at once through
-// the scheduler's queue.
-net::awaitable<bool> await_request_start(connection& c, beast::flat_buffer& buffer,
-                                         std::chrono::milliseconds timeout, bool fresh) {
-  if (buffer.size() > 0) co_return true;
-  if (fresh) {
-    const auto room = buffer.prepare(8192);
-    for (;;) {
-      const ::ssize_t n = ::recv(c.stream.socket().native_handle(), room.data(), room.size(), MSG_DONTWAIT);
-      if (n > 0) {
-        buffer.commit(static_cast<std::size_t>(n));
-        co_return true;
-      }
-      if (n == 0) co_return false;  // closed before sending anything
-      if (errno != EINTR) break;    // not there yet (or an error the asynchronous read reports)
+// A fresh connection's request has usually arrived by the time it is
+// accepted: it is taken with one non-blocking recv() (a plain function), not
+// an asynchronous read that completes at once through the scheduler's queue.
+// True: bytes are in `buffer`; false: the peer closed before sending any;
+// nullopt: nothing yet (await_request_start waits).
+std::optional<bool> take_arrived_request(connection& c, beast::flat_buffer& buffer) {
+  const auto room = buffer.prepare(8192);
+  for (;;) {
+    const ::ssize_t n = ::recv(c.stream.socket().native_handle(), room.data(), room.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      buffer.commit(static_cast<std::size_t>(n));
+      return true;
     }
+    if (n == 0) return false;  // closed before sending anything
+    if (errno != EINTR) return std::nullopt;  // not there yet (or an error the asynchronous read reports)
   }
+}
+
+// Waits for the first byte of the next request. False when the peer closed,
+// the wait timed out, or the server is draining.
+net::awaitable<bool> await_request_start(connection& c, beast::flat_buffer& buffer,
+                                         std::chrono::milliseconds timeout) {
+  if (buffer.size() > 0) co_return true;
   c.stream.expires_after(timeout);
   auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(8192), use_tuple);
   if (ec) co_return false;
@@ -335,7 +363,13 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
   for (;;) {
     conn->idle = true;
     if (st->draining) break;
-    bool started = co_await await_request_start(*conn, buffer, first ? limits.header_timeout : limits.idle_timeout, first);
+    std::optional<bool> arrived;
+    if (first) arrived = take_arrived_request(*conn, buffer);
+    if (!arrived) {
+      const auto wait = first ? limits.header_timeout : limits.idle_timeout;
+      arrived = co_await await_request_start(*conn, buffer, wait);
+    }
+    const bool started = *arrived;
     if (!started) break;
     conn->idle = false;
     first = false;
@@ -400,7 +434,8 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     if (ctx.streaming()) {
       reusable = co_await writer.finish();
     } else {
-      reusable = co_await write_complete(*conn, limits, std::move(res), version, keep_alive);
+      complete_write w = complete_write_now(*conn, std::move(res), version, keep_alive);
+      reusable = w.done() ? !w.ec : co_await write_complete_rest(*conn, limits, w);
     }
     if (log_timing) {  // the arguments cost a string per request
       auto elapsed =
