@@ -174,6 +174,22 @@ void arm_client_watch(const std::shared_ptr<client_watch>& w, tcp::socket& socke
                        });
 }
 
+// A chunk-size line ("1a2\r\n") written into `out` (at least 20 bytes);
+// returns its length. By hand: snprintf's format parsing showed up per
+// relayed token.
+std::size_t chunk_size_line(std::size_t size, char* out) {
+  char digits[16];
+  std::size_t n = 0;
+  do {
+    digits[n++] = "0123456789abcdef"[size & 0xf];
+    size >>= 4;
+  } while (size != 0);
+  for (std::size_t i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
+  out[n] = '\r';
+  out[n + 1] = '\n';
+  return n + 2;
+}
+
 // Streams a response as chunks (HTTP/1.1) or as a close-delimited body (HTTP/1.0).
 class chunked_writer final : public response_stream {
  public:
@@ -193,8 +209,7 @@ class chunked_writer final : public response_stream {
     const bool chunk = version_ >= 11 && !first_body.empty();
     if (chunk) {
       char size[24];
-      const int n = std::snprintf(size, sizeof size, "%zx\r\n", first_body.size());
-      head.append(size, static_cast<std::size_t>(n));
+      head.append(size, chunk_size_line(first_body.size(), size));
     }
     const std::array<net::const_buffer, 3> buffers{net::buffer(head), net::buffer(first_body),
                                                    net::buffer("\r\n", chunk ? 2 : 0)};
@@ -219,7 +234,7 @@ class chunked_writer final : public response_stream {
     if (version_ >= 11) {
       // The chunk as three plain buffers (size line, data, CRLF): cheaper to
       // walk than Beast's chunk_body sequence, on every relayed piece.
-      size_len = static_cast<std::size_t>(std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size()));
+      size_len = chunk_size_line(data.size(), size_line);
     }
     const std::array<net::const_buffer, 3> chunk{net::buffer(size_line, size_len), net::buffer(data),
                                                  net::buffer("\r\n", version_ >= 11 ? 2 : 0)};

@@ -167,8 +167,7 @@ error_code take_buffered_pieces(head_parser& parser, beast::flat_buffer& receive
     error_code ec;
     const std::size_t used = parser.put(received.data(), ec);
     received.consume(used);
-    if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) return {};
-    if (ec) return ec;
+    if (ec) return ec == bhttp::error::need_more || ec == bhttp::error::need_buffer ? error_code{} : ec;
     if (used == 0) return {};
   }
   return {};

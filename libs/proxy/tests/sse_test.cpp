@@ -31,3 +31,20 @@ TEST_CASE("sse_event_counter counts events across piece boundaries") {
   c.feed("\n");
   CHECK(c.events() == 5);
 }
+
+TEST_CASE("sse_event_counter: any split of a stream gives the same count and the same last event") {
+  const std::string stream =
+      "data: {\"n\":1}\r\n\r\n: comment\n\ndata: {\"n\":2}\n\r\n\r\ndata: {\"usage\":{\"prompt_tokens\":3}}\n"
+      "\ndata: [DONE]\n\n\r\r\n";
+  sse_event_counter whole;
+  whole.feed(stream);
+  CHECK(whole.events() == 7);  // as before: a blank line right after an event ends an empty one
+  CHECK(whole.last_event() == "data: {\"usage\":{\"prompt_tokens\":3}}\n\n");
+  for (std::size_t size : {1u, 2u, 3u, 5u, 7u, 13u}) {
+    CAPTURE(size);
+    sse_event_counter pieces;
+    for (std::size_t at = 0; at < stream.size(); at += size) pieces.feed(std::string_view(stream).substr(at, size));
+    CHECK(pieces.events() == whole.events());
+    CHECK(pieces.last_event() == whole.last_event());
+  }
+}
