@@ -38,6 +38,54 @@ bool one_of(std::string_view name, std::initializer_list<std::string_view> names
   return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return iequals(n, name); });
 }
 
+// The same rules by Beast's code for a header name, which a parsed message
+// already holds for every field: a switch instead of comparing the name with
+// each listed one (this runs for every header of every proxied request).
+// Names Beast has no code for take the string rules.
+bool hop_by_hop_field(bhttp::field f) {
+  switch (f) {
+    case bhttp::field::connection:
+    case bhttp::field::keep_alive:
+    case bhttp::field::proxy_connection:
+    case bhttp::field::proxy_authenticate:
+    case bhttp::field::proxy_authorization:
+    case bhttp::field::te:
+    case bhttp::field::trailer:
+    case bhttp::field::transfer_encoding:
+    case bhttp::field::upgrade:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool forward_request_field(bhttp::field f, std::string_view name, std::string_view connection_tokens) {
+  if (f == bhttp::field::unknown) return forward_request_header(name, connection_tokens);
+  if (hop_by_hop_field(f) || named_in_connection(name, connection_tokens)) return false;
+  switch (f) {
+    case bhttp::field::host:
+    case bhttp::field::content_length:
+    case bhttp::field::expect:
+    case bhttp::field::authorization:
+      return false;
+    default:
+      return true;
+  }
+}
+
+bool forward_response_field(bhttp::field f, std::string_view name, std::string_view connection_tokens) {
+  if (f == bhttp::field::unknown) return forward_response_header(name, connection_tokens);
+  if (hop_by_hop_field(f) || named_in_connection(name, connection_tokens)) return false;
+  switch (f) {
+    case bhttp::field::content_length:
+    case bhttp::field::content_type:
+    case bhttp::field::server:
+      return false;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name) {
@@ -65,7 +113,7 @@ std::string upstream_request_head(const http::request& client, const upstream& u
   out += " HTTP/1.1\r\n";
   const std::string_view tokens = client[bhttp::field::connection];
   for (const auto& field : client) {
-    if (!forward_request_header(field.name_string(), tokens)) continue;
+    if (!forward_request_field(field.name(), field.name_string(), tokens)) continue;
     out += field.name_string();
     out += ": ";
     out += field.value();
@@ -95,7 +143,7 @@ http::header_list client_response_headers(const boost::beast::http::fields& upst
   http::header_list out;
   const std::string_view tokens = upstream_head[bhttp::field::connection];
   for (const auto& field : upstream_head) {
-    if (forward_response_header(field.name_string(), tokens)) {
+    if (forward_response_field(field.name(), field.name_string(), tokens)) {
       out.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
   }

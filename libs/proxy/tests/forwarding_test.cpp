@@ -3,6 +3,7 @@
 #include "studio/proxy/forwarding.hpp"
 
 #include <doctest/doctest.h>
+#include <algorithm>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
@@ -110,4 +111,33 @@ TEST_CASE("client_response_headers keeps only end-to-end headers") {
   REQUIRE(out.size() == 1);
   CHECK(out[0].first == "Access-Control-Allow-Origin");
   CHECK(out[0].second == "*");
+}
+
+TEST_CASE("a parsed message's headers follow the same rules as their names (by Beast's field codes)") {
+  const char* names[] = {"Connection",    "keep-alive", "Proxy-Connection", "Proxy-Authenticate",
+                         "Proxy-Authorization", "TE", "Trailer",    "Trailers",
+                         "Transfer-Encoding", "Upgrade", "Host", "Content-Length",
+                         "Expect",        "Authorization", "x-api-key", "Content-Type",
+                         "Server",        "Accept",     "X-Request-Id"};
+  http::request client{bhttp::verb::get, "/x", 11};
+  bhttp::fields head;
+  for (const char* name : names) {
+    client.insert(name, "v");
+    head.insert(name, "v");
+  }
+  auto out = parse_head(upstream_request_head(client, upstream{"h", 1, ""}, "/x", 0));
+  for (const char* name : names) {
+    CAPTURE(name);
+    const std::size_t expected = forward_request_header(name, "v") ? 1 : 0;
+    if (std::string_view(name) == "Host") continue;  // the proxy's own
+    CHECK(out.count(name) == expected);
+  }
+  const auto back = client_response_headers(head);
+  for (const char* name : names) {
+    CAPTURE(name);
+    const bool listed = std::any_of(back.begin(), back.end(), [&](const auto& h) { return h.first == name; });
+    CHECK(listed == forward_response_header(name, "v"));
+  }
+  CHECK(out.count("Accept") == 1);
+  CHECK(back.size() == 6);  // Host, Expect, Authorization, x-api-key, Accept, X-Request-Id
 }
