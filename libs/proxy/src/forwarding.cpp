@@ -59,31 +59,23 @@ bool hop_by_hop_field(bhttp::field f) {
   }
 }
 
-bool forward_request_field(bhttp::field f, std::string_view name, std::string_view connection_tokens) {
-  if (f == bhttp::field::unknown) return forward_request_header(name, connection_tokens);
-  if (hop_by_hop_field(f) || named_in_connection(name, connection_tokens)) return false;
-  switch (f) {
-    case bhttp::field::host:
-    case bhttp::field::content_length:
-    case bhttp::field::expect:
-    case bhttp::field::authorization:
-      return false;
-    default:
-      return true;
-  }
+// Besides hop-by-hop ones: going up, the fields the proxy sets itself (Host,
+// Content-Length, Expect, and its own Authorization instead of the client's);
+// coming back, those the session sets.
+bool request_field_set_by_proxy(bhttp::field f) {
+  return f == bhttp::field::host || f == bhttp::field::content_length || f == bhttp::field::expect ||
+         f == bhttp::field::authorization;
+}
+bool response_field_set_by_session(bhttp::field f) {
+  return f == bhttp::field::content_length || f == bhttp::field::content_type || f == bhttp::field::server;
 }
 
-bool forward_response_field(bhttp::field f, std::string_view name, std::string_view connection_tokens) {
-  if (f == bhttp::field::unknown) return forward_response_header(name, connection_tokens);
-  if (hop_by_hop_field(f) || named_in_connection(name, connection_tokens)) return false;
-  switch (f) {
-    case bhttp::field::content_length:
-    case bhttp::field::content_type:
-    case bhttp::field::server:
-      return false;
-    default:
-      return true;
-  }
+// One rule for both directions: names without a code go by `by_name`.
+template <class ByName, class SetHere>
+bool forward_field(bhttp::field f, std::string_view name, std::string_view connection_tokens, ByName by_name,
+                   SetHere set_here) {
+  if (f == bhttp::field::unknown) return by_name(name, connection_tokens);
+  return !hop_by_hop_field(f) && !named_in_connection(name, connection_tokens) && !set_here(f);
 }
 
 }  // namespace
@@ -113,7 +105,8 @@ std::string upstream_request_head(const http::request& client, const upstream& u
   out += " HTTP/1.1\r\n";
   const std::string_view tokens = client[bhttp::field::connection];
   for (const auto& field : client) {
-    if (!forward_request_field(field.name(), field.name_string(), tokens)) continue;
+    if (!forward_field(field.name(), field.name_string(), tokens, forward_request_header, request_field_set_by_proxy))
+      continue;
     out += field.name_string();
     out += ": ";
     out += field.value();
@@ -143,7 +136,8 @@ http::header_list client_response_headers(const boost::beast::http::fields& upst
   http::header_list out;
   const std::string_view tokens = upstream_head[bhttp::field::connection];
   for (const auto& field : upstream_head) {
-    if (forward_response_field(field.name(), field.name_string(), tokens)) {
+    if (forward_field(field.name(), field.name_string(), tokens, forward_response_header,
+                      response_field_set_by_session)) {
       out.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
   }
