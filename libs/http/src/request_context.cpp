@@ -71,6 +71,17 @@ boost::asio::awaitable<bool> request_context::write(std::string_view data) {
   co_return ok;
 }
 
+boost::asio::awaitable<bool> request_context::write_last(std::string_view data) {
+  if (stream_ == nullptr || !streaming_) co_return false;
+  bool ok = co_await stream_->write_last_body(data);
+  co_return ok;
+}
+
+boost::asio::awaitable<bool> response_stream::write_last_body(std::string_view data) {
+  bool ok = co_await write_body(data);
+  co_return ok;
+}
+
 void request_context::watch_client(std::function<void()> on_gone) {
   if (stream_ != nullptr) stream_->watch_client(std::move(on_gone));
 }

@@ -224,41 +224,28 @@ class chunked_writer final : public response_stream {
     co_return ok_;
   }
 
-  net::awaitable<bool> write_body(std::string_view data) override {
-    if (!ok_ || data.empty()) co_return ok_;
-    // Straight to the socket: the watchdog is the deadline of a write that
-    // has to wait, so the stream's own timer layer would only add work.
-    auto& socket = conn_.stream.socket();
-    char size_line[24];
-    std::size_t size_len = 0;
-    if (version_ >= 11) {
-      // The chunk as three plain buffers (size line, data, CRLF): cheaper to
-      // walk than Beast's chunk_body sequence, on every relayed piece.
-      size_len = chunk_size_line(data.size(), size_line);
-    }
-    const std::array<net::const_buffer, 3> chunk{net::buffer(size_line, size_len), net::buffer(data),
-                                                 net::buffer("\r\n", version_ >= 11 ? 2 : 0)};
-    // Usually the socket takes the whole piece at once (see write_now.hpp).
-    boost::system::error_code ec;
-    const std::size_t written = write_now(socket, chunk, ec);
-    if (!ec && written < net::buffer_size(chunk)) {
-      watch_writes();
-      watchdog_->begin();
-      auto [aec, n] = co_await net::async_write(socket, unwritten(chunk, written), use_tuple);
-      ec = aec;
-      watchdog_->end();
-    }
-    ok_ = !ec;
-    co_return ok_;
-  }
+  // Not coroutines themselves: the caller awaits write_chunk's frame directly.
+  net::awaitable<bool> write_body(std::string_view data) override { return write_chunk(data, false); }
 
-  // Ends the body; true if the connection may be reused.
+  // The last piece and the end of the body in one socket write.
+  net::awaitable<bool> write_last_body(std::string_view data) override { return write_chunk(data, true); }
+
+  // Ends the body (unless the last piece did); true if the connection may be reused.
   net::awaitable<bool> finish() {
     if (watchdog_) watchdog_->stop();
     if (!ok_ || version_ < 11) co_return false;
-    conn_.stream.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await net::async_write(conn_.stream, net::buffer("0\r\n\r\n", 5), use_tuple);
-    co_return !ec && keep_alive_;
+    if (!ended_) {
+      const std::array<net::const_buffer, 1> end{net::buffer(body_end, end_size)};
+      boost::system::error_code ec;
+      const std::size_t written = write_now(conn_.stream.socket(), end, ec);
+      if (!ec && written < end_size) {
+        conn_.stream.expires_after(limits_.write_timeout);
+        auto [aec, n] = co_await net::async_write(conn_.stream, unwritten(end, written), use_tuple);
+        ec = aec;
+      }
+      if (ec) co_return false;
+    }
+    co_return keep_alive_;
   }
 
   void watch_client(std::function<void()> on_gone) override {
@@ -297,7 +284,43 @@ class chunked_writer final : public response_stream {
     });
   }
 
+  static constexpr const char* body_end = "0\r\n\r\n";
+  static constexpr std::size_t end_size = 5;
+
+  // One piece as a chunk (HTTP/1.1) or as it is (HTTP/1.0); with `last`, the
+  // chunked body's end goes in the same write.
+  net::awaitable<bool> write_chunk(std::string_view data, bool last) {
+    const bool chunked = version_ >= 11;
+    const bool end_now = last && chunked && ok_;
+    if (!ok_ || (data.empty() && !end_now)) co_return ok_;
+    // Straight to the socket: the watchdog is the deadline of a write that
+    // has to wait, so the stream's own timer layer would only add work.
+    auto& socket = conn_.stream.socket();
+    char size_line[24];
+    std::size_t size_len = 0;
+    // The chunk as plain buffers (size line, data, CRLF, maybe the end):
+    // cheaper to walk than Beast's chunk_body sequence, on every relayed piece.
+    if (chunked && !data.empty()) size_len = chunk_size_line(data.size(), size_line);
+    const std::array<net::const_buffer, 4> chunk{
+        net::buffer(size_line, size_len), net::buffer(data), net::buffer("\r\n", size_len > 0 ? 2 : 0),
+        net::buffer(body_end, end_now ? end_size : 0)};
+    if (end_now) ended_ = true;
+    // Usually the socket takes the whole piece at once (see write_now.hpp).
+    boost::system::error_code ec;
+    const std::size_t written = write_now(socket, chunk, ec);
+    if (!ec && written < net::buffer_size(chunk)) {
+      watch_writes();
+      watchdog_->begin();
+      auto [aec, n] = co_await net::async_write(socket, unwritten(chunk, written), use_tuple);
+      ec = aec;
+      watchdog_->end();
+    }
+    ok_ = !ec;
+    co_return ok_;
+  }
+
   bool ok_ = true;
+  bool ended_ = false;  // the chunked body's end went out with the last piece
   std::shared_ptr<client_watch> watch_;  // created by the first watch_client call
   std::optional<stall_watchdog> watchdog_;  // created by the first body piece
 };

@@ -90,6 +90,14 @@ struct test_server {
       for (int i = 0; ok && i < 3; ++i) ok = co_await c.write("data: " + std::to_string(i) + "\n\n");
       co_return response{};
     });
+    // The body ends with its last piece, while the handler still works.
+    routes.add(verb::get, "/stream-last", access::open, [](request_context& c) -> net::awaitable<response> {
+      bool ok = co_await c.start_stream(200, "text/event-stream");
+      if (ok) ok = co_await c.write("data: 0\n\n");
+      if (ok) co_await c.write_last("data: 1\n\n");
+      co_await sleep_for(20000ms);
+      co_return response{};
+    });
     srv = std::make_unique<server>(ioc.get_executor(), limits,
                                    [this](request_context& c) { return dispatch(routes, auth, c); });
     port = srv->listen("127.0.0.1", 0).port();
@@ -326,6 +334,15 @@ TEST_CASE("streamed responses are chunked and the connection stays usable") {
   CHECK(res.chunked());
   CHECK(res.body() == "data: 0\n\ndata: 1\n\ndata: 2\n\n");
   CHECK(c.get("/health").result_int() == 200);
+}
+
+TEST_CASE("the last piece of a stream ends the body at once, before the handler returns") {
+  test_server s;
+  client c(s.port);
+  auto res = c.get("/stream-last");  // would time out (5 s) waiting for the end
+  CHECK(res.result_int() == 200);
+  CHECK(res.chunked());
+  CHECK(res.body() == "data: 0\n\ndata: 1\n\n");
 }
 
 TEST_CASE("Expect: 100-continue is honoured") {

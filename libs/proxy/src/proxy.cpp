@@ -173,6 +173,35 @@ error_code take_buffered_pieces(head_parser& parser, beast::flat_buffer& receive
   return {};
 }
 
+// The relay's buffer: uninitialised (only the bytes a read fills are ever
+// touched), replaced by a larger one when a burst asks for it.
+class relay_buffer {
+ public:
+  explicit relay_buffer(std::size_t size)
+      : size_(std::max<std::size_t>(size, 256)), bytes_(std::make_unique_for_overwrite<char[]>(size_)) {}
+  char* data() { return bytes_.get(); }
+  std::size_t size() const { return size_; }
+  // Larger; what it held is dropped (called only while it holds nothing).
+  void grow_to(std::size_t size) {
+    if (size <= size_) return;
+    bytes_ = std::make_unique_for_overwrite<char[]>(size);
+    size_ = size;
+  }
+
+ private:
+  std::size_t size_;
+  std::unique_ptr<char[]> bytes_;
+};
+
+// A connection goes back to the pool with its usual read room (a burst may
+// have grown it), so idle connections stay small.
+void settle_read_buffer(upstream_connection& c, const proxy_options& opt) {
+  const std::size_t room = std::max<std::size_t>(opt.upstream_read_bytes, 512);
+  if (c.buffer.capacity() <= room) return;
+  c.buffer.shrink_to_fit();
+  c.buffer.reserve(room);
+}
+
 std::string describe(const error_code& ec, const upstream& up) {
   if (ec == beast::error::timeout) return "upstream " + pool_key(up) + " timed out";
   return "upstream " + pool_key(up) + ": " + ec.message();
@@ -289,17 +318,16 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     co_return http::response{res.result_int(), content_type, std::move(res.body()), headers};
   }
 
-  // Streamed: relay each piece as it arrives, one fixed buffer, each client
-  // write awaited before the next upstream read.
+  // Streamed: relay each piece as it arrives, one buffer (grown for a burst),
+  // each client write awaited before the next upstream read.
   st.streamed = true;
   // A handler may have started the stream already (the scheduler's ": loading"
   // SSE heartbeats while the model loaded): the relay continues on that stream.
   // Otherwise the head goes out together with the first piece (one write), or
   // alone when the upstream ends or fails before sending any.
-  // Uninitialised: only the bytes a read fills are ever touched.
-  const std::size_t buffer_size = std::max<std::size_t>(options_.relay_buffer_bytes, 256);
-  std::unique_ptr<char[]> buffer_bytes(new char[buffer_size]);
-  const std::span<char> buffer(buffer_bytes.get(), buffer_size);
+  relay_buffer buffer(options_.relay_buffer_bytes);
+  std::size_t read_room = std::max<std::size_t>(options_.upstream_read_bytes, 512);
+  const std::size_t burst_room = std::max(options_.relay_burst_bytes, read_room);
   sse_event_counter events;
   std::string failure;
   conn->stream.expires_never();
@@ -318,11 +346,19 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     if (!ec && head.body().size == buffer.size() && !parser->is_done()) {
       watchdog.begin();
       // On the socket itself: the watchdog is the deadline (expires_never above).
-      auto [rec, n] = co_await conn->stream.socket().async_read_some(
-          conn->buffer.prepare(beast::read_size(conn->buffer, 65536)), use_tuple);
+      const std::size_t asked = beast::read_size(conn->buffer, read_room);
+      auto [rec, n] = co_await conn->stream.socket().async_read_some(conn->buffer.prepare(asked), use_tuple);
       watchdog.end();
       conn->buffer.commit(n);
       ec = rec;
+      if (!ec && n == asked && read_room < burst_room) {
+        // A full read: more is waiting. The relay buffer is empty here.
+        read_room = std::min(read_room * 2, burst_room);
+        conn->buffer.reserve(read_room);
+        buffer.grow_to(read_room);
+        head.body().data = buffer.data();
+        head.body().size = buffer.size();
+      }
       if (ec == net::error::eof) {
         ec = {};
         parser->put_eof(ec);  // ends a close-delimited body; a partial message otherwise
@@ -343,7 +379,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       bool sent = false;
       ++st.client_writes;
       if (ctx.streaming()) {
-        sent = co_await ctx.write(piece);
+        // The last piece takes the body's end along (one write, not two).
+        sent = parser->is_done() && !ec ? co_await ctx.write_last(piece) : co_await ctx.write(piece);
       } else {
         sent = co_await ctx.start_stream_with(st.status, content_type, headers, piece);
       }
@@ -377,6 +414,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     if (sse && !st.client_gone) co_await ctx.write(sse_error_event(502, failure));
   } else if (conn &&
              keep_after_response(parser->is_done(), parser->keep_alive(), conn->requests, pool_.limits())) {
+    settle_read_buffer(*conn, options_);
     pool_.give_back(std::move(conn), pool_clock::now());
   }
   st.duration = since(started);

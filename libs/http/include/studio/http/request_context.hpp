@@ -32,6 +32,9 @@ class response_stream {
   virtual boost::asio::awaitable<bool> write_head(unsigned status, std::string_view content_type,
                                                   const header_list& headers) = 0;
   virtual boost::asio::awaitable<bool> write_body(std::string_view data) = 0;
+  // The last body piece: the session may end the body in the same socket
+  // write; by default write_body (the end follows when the handler returns).
+  virtual boost::asio::awaitable<bool> write_last_body(std::string_view data);
   // The head and the first body piece together (the session sends both in
   // one socket write); by default write_head, then write_body.
   virtual boost::asio::awaitable<bool> write_head_and_body(unsigned status, std::string_view content_type,
@@ -71,6 +74,9 @@ class request_context {
   boost::asio::awaitable<bool> start_stream(unsigned status, std::string_view content_type,
                                             const header_list& headers = {});
   boost::asio::awaitable<bool> write(std::string_view data);
+  // The last piece of a started stream: the body's end may go with it (one
+  // socket write instead of two); nothing may be written after it.
+  boost::asio::awaitable<bool> write_last(std::string_view data);
   // start_stream and the first write at once: one socket write instead of two
   // (a relay that already holds the first piece saves the client a wake-up).
   boost::asio::awaitable<bool> start_stream_with(unsigned status, std::string_view content_type,

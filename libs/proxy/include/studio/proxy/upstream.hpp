@@ -34,13 +34,16 @@ struct proxy_options {
   // sends nothing until it is done, so this is generous by default.
   std::chrono::milliseconds idle_timeout{600'000};
   std::uint64_t max_response_bytes = 256ull * 1024 * 1024;  // non-streamed bodies
-  // Per stream, fixed: the upstream connection reads up to upstream_read_bytes
-  // at a time, and the pieces parsed from them (SSE events are a few hundred
-  // bytes) go to the client from a relay buffer of relay_buffer_bytes, one
-  // write per buffer-full. Small, so an open stream's memory stays small
-  // (bench/README.md: RSS per open stream).
+  // Per stream: the upstream connection reads up to upstream_read_bytes at a
+  // time, and the pieces parsed from them (SSE events are a few hundred bytes)
+  // go to the client from a relay buffer of relay_buffer_bytes, one write per
+  // buffer-full. Small, so an open stream's memory stays small (bench/README.md:
+  // RSS per open stream). A read that fills its room means a burst is waiting
+  // (a fast generator, a slow client): both then double, up to
+  // relay_burst_bytes, so a burst costs a few big writes instead of one per KiB.
   std::size_t relay_buffer_bytes = 1024;
   std::size_t upstream_read_bytes = 2 * 1024;
+  std::size_t relay_burst_bytes = 16 * 1024;
   pool_limits pool;
 };
 
