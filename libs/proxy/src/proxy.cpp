@@ -243,7 +243,9 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   std::string head_text = upstream_request_head(ctx.req(), up, target, body.size());
   const bool head_request = ctx.req().method() == bhttp::verb::head;
   connection_ptr conn;
-  client_watch_scope watch(ctx, conn);  // after conn: ends before conn goes
+  // Armed once the request is on its way (its syscalls then overlap the
+  // upstream's work instead of delaying the request); after conn: ends first.
+  std::optional<client_watch_scope> watch;
   std::optional<head_parser> parser;
   for (int attempt = 0;; ++attempt) {
     conn = pool_.take(pool_key(up), pool_clock::now());
@@ -264,6 +266,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       auto [wec, wn] = co_await net::async_write(conn->stream, http::unwritten(request_bytes, written), use_tuple);
       ec = wec;
     }
+    if (!watch) watch.emplace(ctx, conn);
     parser.emplace();
     parser->body_limit(boost::none);
     if (head_request) parser->skip(true);
