@@ -133,6 +133,9 @@ error_code parse_buffered(Parser& parser, beast::flat_buffer& received, Done don
   return {};
 }
 
+// The most one upstream read asks for.
+constexpr std::size_t max_read_room = 64 * 1024;
+
 // Reads from the upstream until the parser is `done`: bytes already received
 // first, then plain reads on the stream (with its deadline) and parser.put().
 // Cheaper per request than Beast's async_read_header / async_read (two
@@ -143,8 +146,13 @@ net::awaitable<error_code> read_upstream(upstream_connection& c, Parser& parser,
   error_code ec = parse_buffered(parser, c.buffer, done);
   while (!ec && !done()) {
     c.stream.expires_after(timeout);
-    auto [rec, n] = co_await c.stream.async_read_some(c.buffer.prepare(beast::read_size(c.buffer, 65536)), use_tuple);
+    const std::size_t asked = beast::read_size(c.buffer, max_read_room);
+    auto [rec, n] = co_await c.stream.async_read_some(c.buffer.prepare(asked), use_tuple);
     c.buffer.commit(n);
+    // A full read: a large body is coming (an embeddings batch); read it in
+    // bigger steps (the room goes back to normal in the pool).
+    if (n == asked && c.buffer.capacity() < max_read_room)
+      c.buffer.reserve(std::min(c.buffer.capacity() * 2, max_read_room));
     if (rec == net::error::eof) {
       if (!parser.got_some()) co_return bhttp::error::end_of_stream;
       parser.put_eof(ec);  // ends a close-delimited body; a partial message otherwise
@@ -312,6 +320,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       co_return fail(502, describe(ec, up));
     }
     if (keep_after_response(full.is_done(), full.keep_alive(), conn->requests, pool_.limits())) {
+      settle_read_buffer(*conn, options_);
       pool_.give_back(std::move(conn), pool_clock::now());
     }
     auto res = full.release();
