@@ -129,11 +129,14 @@ TEST_CASE("an upstream that stalls mid-stream gets the error event after the idl
   CHECK(err.at("error").at("type").as_string() == "upstream_error");
 }
 
-TEST_CASE("SSE events that arrive together go to the client together, in order and complete") {
+// `count` SSE events of about `pad` + 20 bytes, sent by a scripted upstream in
+// one write, relayed once; returns the relay's stats (the body checked).
+namespace {
+relay_stats relay_burst(int count, std::size_t pad) {
   std::string chunks;
   std::string events;
-  for (int i = 0; i < 8; ++i) {
-    const std::string event = "data: {\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(40, 'x') + "\"}\n\n";
+  for (int i = 0; i < count; ++i) {
+    const std::string event = "data: {\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(pad, 'x') + "\"}\n\n";
     events += event;
     char size[16];
     std::snprintf(size, sizeof size, "%zx\r\n", event.size());
@@ -144,42 +147,31 @@ TEST_CASE("SSE events that arrive together go to the client together, in order a
   proxy_harness h;
   auto port = h.start_front(h.start_scripted_stub(reply));
   auto res = tst::request(host, port, "POST", "/v1/chat/completions", "{}", {{"Content-Type", "application/json"}});
-  REQUIRE(res.status == 200);
+  CHECK(res.status == 200);
   CHECK(res.body == events);
   auto st = h.wait_stats(0, 5s);
   REQUIRE(st);
   CHECK(st->streamed);
-  CHECK(st->sse_events == 8);
+  return *st;
+}
+}  // namespace
+
+TEST_CASE("SSE events that arrive together go to the client together, in order and complete") {
+  const relay_stats st = relay_burst(8, 40);
+  CHECK(st.sse_events == 8);
   // One upstream write of 8 chunks (~650 bytes): read in at most two pieces
   // (the head's read and the rest), each relayed with one client write; one
   // write per chunk would be 8.
-  CHECK(st->client_writes <= 2);
+  CHECK(st.client_writes <= 2);
 }
 
 TEST_CASE("a burst waiting upstream goes to the client in a few big writes, complete and in order") {
   // 64 token-sized events (~16 KiB) in one upstream write: with the default
   // 1 KiB relay buffer and 2 KiB reads that would be 16 or more client writes;
   // full reads grow both (doubling, up to 16 KiB).
-  std::string chunks;
-  std::string events;
-  for (int i = 0; i < 64; ++i) {
-    const std::string event = "data: {\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(220, 'x') + "\"}\n\n";
-    events += event;
-    char size[16];
-    std::snprintf(size, sizeof size, "%zx\r\n", event.size());
-    chunks += size + event + "\r\n";
-  }
-  const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
-                            "Connection: close\r\n\r\n" + chunks + "0\r\n\r\n";
-  proxy_harness h;
-  auto port = h.start_front(h.start_scripted_stub(reply));
-  auto res = tst::request(host, port, "POST", "/v1/chat/completions", "{}", {{"Content-Type", "application/json"}});
-  REQUIRE(res.status == 200);
-  CHECK(res.body == events);
-  auto st = h.wait_stats(0, 5s);
-  REQUIRE(st);
-  CHECK(st->sse_events == 64);
-  CHECK(st->client_writes <= 6);
+  const relay_stats st = relay_burst(64, 220);
+  CHECK(st.sse_events == 64);
+  CHECK(st.client_writes <= 6);
 }
 
 TEST_CASE("an upstream that drops the connection before answering is a 502") {
