@@ -7,8 +7,10 @@
 // [single] (the last: only curl and the single-connection cases, for quicker A/B runs).
 #include "gateway_process.hpp"
 #include "hf_nginx.hpp"
+#include "studio/test/observe.hpp"
 
 #include <boost/json.hpp>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -35,8 +37,14 @@ double median(std::vector<double> v) {
 // Seconds from POST to "present" for `file` on a fresh gateway with `extra` flags: resolve,
 // fetch, verify, fsync and rename included. The end is seen on the SSE feed (no polling
 // that would cost the gateway CPU while it downloads).
-double gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::string& file,
-                       std::vector<std::string> extra) {
+struct timed {
+  double seconds = 0;
+  double io_cpu = 0;     // CPU seconds of the I/O thread (TLS, copies, writes)
+  double other_cpu = 0;  // of the other threads (hashing, writeback), and start-up
+};
+
+timed gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::string& file,
+                      std::vector<std::string> extra) {
   gateway_options o;
   o.args = {"--hf-endpoint", hub.endpoint(), "--ca-bundle", hub.ca_bundle().string(), "--catalog", catalog.string(),
             "--threads", "1"};
@@ -67,15 +75,26 @@ double gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::
   reader.join();
   if (seen.find("\"status\":\"present\"") == std::string::npos)
     throw std::runtime_error(file + " did not become present\n" + seen + gw.process().output());
-  return std::chrono::duration<double>(end - start).count();
+  const int pid = gw.process().pid();
+  const double io = cpu_seconds(pid, false, pid);
+  return {std::chrono::duration<double>(end - start).count(), io, cpu_seconds(pid) - io};
 }
 
-// Seconds for `curl -o FILE` of a CDN path (one connection, no checksum, no fsync).
-double curl_seconds(const hf_nginx& hub, const std::string& path) {
+double children_cpu_seconds() {
+  struct rusage u {};
+  ::getrusage(RUSAGE_CHILDREN, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// `curl -o FILE` of a CDN path (one connection, no checksum, no fsync): seconds, and its
+// CPU seconds (reaped children's, so only curl's: the gateways are reaped elsewhere).
+timed curl_seconds(const hf_nginx& hub, const std::string& path) {
   temp_dir dir;
+  const double cpu = children_cpu_seconds();
   auto t = std::chrono::steady_clock::now();
   run_tool("curl", {"-s", "-o", (dir.path() / "out").string(), "--cacert", hub.ca_bundle().string(), hub.cdn_url(path)});
-  return seconds_since(t);
+  return {seconds_since(t), children_cpu_seconds() - cpu, 0};
 }
 
 }  // namespace
@@ -102,13 +121,24 @@ int main(int argc, char** argv) {
   auto rate = [&](double s) { return static_cast<double>(size) / s / (1 << 20); };
 
   std::vector<double> curl_s, hashed_s, unhashed_s, capped1_s, capped4_s, slow1_s, slow4_s;
+  std::vector<double> curl_cpu, hashed_io, hashed_other, unhashed_io, unhashed_other;
   std::printf("file: %zu MiB, nginx over TLS on loopback, %d rounds\n", mib, rounds);
   for (int r = 0; r < rounds; ++r) {
-    curl_s.push_back(curl_seconds(hub, "files/hashed.gguf"));
-    hashed_s.push_back(gateway_seconds(hub, catalog, "hashed.gguf", single));
-    unhashed_s.push_back(gateway_seconds(hub, catalog, "unhashed.gguf", single));
-    std::printf("round %d: curl %.2f s, gateway sha256 %.2f s (%.0f%%), gateway no hash %.2f s\n", r + 1,
-                curl_s.back(), hashed_s.back(), 100 * curl_s.back() / hashed_s.back(), unhashed_s.back());
+    const timed c = curl_seconds(hub, "files/hashed.gguf");
+    const timed h = gateway_seconds(hub, catalog, "hashed.gguf", single);
+    const timed u = gateway_seconds(hub, catalog, "unhashed.gguf", single);
+    curl_s.push_back(c.seconds);
+    curl_cpu.push_back(c.io_cpu);
+    hashed_s.push_back(h.seconds);
+    hashed_io.push_back(h.io_cpu);
+    hashed_other.push_back(h.other_cpu);
+    unhashed_s.push_back(u.seconds);
+    unhashed_io.push_back(u.io_cpu);
+    unhashed_other.push_back(u.other_cpu);
+    std::printf("round %d: curl %.2f s, gateway sha256 %.2f s (%.0f%%), gateway no hash %.2f s; CPU s: curl %.2f, "
+                "sha256 I/O thread %.2f + other %.2f, no hash %.2f + %.2f\n",
+                r + 1, c.seconds, h.seconds, 100 * c.seconds / h.seconds, u.seconds, c.io_cpu, h.io_cpu, h.other_cpu,
+                u.io_cpu, u.other_cpu);
     std::fflush(stdout);
   }
   if (single_only) {
@@ -116,18 +146,22 @@ int main(int argc, char** argv) {
     std::printf("medians: curl %.2f s %.1f MiB/s; gateway sha256 %.2f s %.1f MiB/s (%.0f%% of curl); "
                 "no hash %.2f s %.1f MiB/s (hashing costs %.1f%%)\n",
                 c, rate(c), h, rate(h), 100 * c / h, u, rate(u), 100 * (h - u) / h);
+    std::printf("CPU medians: curl %.2f s; gateway sha256: I/O thread %.2f s, other threads %.2f s; no hash: %.2f s, "
+                "%.2f s\n",
+                median(curl_cpu), median(hashed_io), median(hashed_other), median(unhashed_io),
+                median(unhashed_other));
     return 0;
   }
   for (int r = 0; r < rounds; ++r) {
-    capped1_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", single));
-    capped4_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", parallel));
+    capped1_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", single).seconds);
+    capped4_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", parallel).seconds);
     std::printf("round %d: 50 MB/s cap per connection: 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
                 capped1_s.back(), capped4_s.back(), capped1_s.back() / capped4_s.back());
     std::fflush(stdout);
   }
   for (int r = 0; r < rounds; ++r) {
-    slow1_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", single));
-    slow4_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", parallel));
+    slow1_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", single).seconds);
+    slow4_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", parallel).seconds);
     std::printf("round %d: 20 MB/s cap per connection: 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
                 slow1_s.back(), slow4_s.back(), slow1_s.back() / slow4_s.back());
     std::fflush(stdout);

@@ -128,23 +128,6 @@ std::uint64_t rss_bytes(int pid) {
   return 0;
 }
 
-// CPU time (user + system, all threads; or user only) a process has used so far, in seconds.
-double cpu_seconds(int pid, bool user_only = false) {
-  if (pid <= 0) return 0;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + (user_only ? 0 : stime)) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // Context switches (voluntary + not) of a process's main thread so far.
 double context_switches(int pid) {
   if (pid <= 0) return 0;

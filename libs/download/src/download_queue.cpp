@@ -165,7 +165,7 @@ void download_queue::on_change(job_state& job, bool state_changed) {
   job.rate_mark_bytes = job.downloaded;
   if (job.now == job_state::phase::done || job.now == job_state::phase::cancelled) return;  // finished() reports
   events_.publish(sse_frame(state_changed ? "state" : "progress", view_of(job)));
-  if (state_changed || now - last_persist_ >= std::chrono::seconds(1)) persist();
+  if (state_changed || now - last_persist_ >= std::chrono::seconds(1)) persist(state_changed);
 }
 
 void download_queue::finished(const std::shared_ptr<job_state>& job) {
@@ -177,11 +177,13 @@ void download_queue::finished(const std::shared_ptr<job_state>& job) {
   start_ready();
 }
 
-void download_queue::persist() {
+void download_queue::persist(bool durable) {
   last_persist_ = clock_type::now();
   std::vector<journal_entry> entries;
   for (const auto& job : jobs_) entries.push_back(journal_entry{job->spec.file, job->force, job->progress});
-  net::post(journal_writer_, [path = opts_.journal, entries = std::move(entries)] { save_journal(path, entries); });
+  net::post(journal_writer_, [path = opts_.journal, entries = std::move(entries), durable] {
+    save_journal(path, entries, durable);
+  });
 }
 
 }  // namespace studio::download

@@ -62,12 +62,13 @@ std::vector<journal_entry> parse_journal(std::string_view text) {
   return out;
 }
 
-bool save_journal(const std::filesystem::path& path, const std::vector<journal_entry>& entries) {
+bool save_journal(const std::filesystem::path& path, const std::vector<journal_entry>& entries, bool durable) {
   auto text = serialize_journal(entries);
   auto tmp = path;
   tmp += ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            (!durable || ::fsync(fd) == 0);
   if (fd >= 0) ::close(fd);
   std::error_code ec;
   if (ok) std::filesystem::rename(tmp, path, ec);

@@ -1,7 +1,10 @@
-// The journal's JSON form round-trips and tolerates damage.
+// The journal's JSON form round-trips and tolerates damage; saved files load back.
 #include "studio/download/journal.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 using namespace studio::download;
 
@@ -19,4 +22,20 @@ TEST_CASE("a damaged journal gives what it can") {
   auto bad_segments = parse_journal(R"({"downloads":[{"file":"x","etag":"e","size":1,"segments":[["a"]]}]})");
   REQUIRE(bad_segments.size() == 1);
   CHECK_FALSE(bad_segments[0].progress);
+}
+
+TEST_CASE("saved and loaded back, durable or not; the temp file does not stay") {
+  char tmpl[] = "/tmp/journal-test-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::filesystem::path dir = tmpl;
+  const auto path = dir / "downloads.json";
+  std::vector<journal_entry> first{{"a.gguf", false, saved_progress{"e", 10, {{0, 10, 4}}}}};
+  std::vector<journal_entry> second{{"a.gguf", false, saved_progress{"e", 10, {{0, 10, 9}}}}, {"b.gguf", true, {}}};
+  CHECK(save_journal(path, first, true));
+  CHECK(load_journal(path) == first);
+  CHECK(save_journal(path, second, false));  // the once-a-second progress save
+  CHECK(load_journal(path) == second);
+  CHECK_FALSE(std::filesystem::exists(dir / "downloads.json.tmp"));
+  CHECK_FALSE(save_journal(dir / "missing" / "downloads.json", first, false));
+  std::filesystem::remove_all(dir);
 }

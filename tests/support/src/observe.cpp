@@ -1,8 +1,11 @@
-// poll_until, slurp, pid_alive, processes_on_port.
+// poll_until, slurp, pid_alive, cpu_seconds, processes_on_port.
 #include "studio/test/observe.hpp"
+
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -27,6 +30,22 @@ bool pid_alive(int pid) {
   if (stat.empty()) return false;
   auto close = stat.rfind(')');
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+double cpu_seconds(int pid, bool user_only, int tid) {
+  if (pid <= 0) return 0;
+  const auto path = "/proc/" + std::to_string(pid) + (tid > 0 ? "/task/" + std::to_string(tid) : "") + "/stat";
+  const auto text = slurp(path);
+  const auto close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size()) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + (user_only ? 0 : stime)) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 int processes_on_port(unsigned short port) {

@@ -44,7 +44,7 @@ class download_queue {
  private:
   void start_ready();
   void on_change(job_state& job, bool state_changed);
-  void persist();
+  void persist(bool durable = true);  // durable: fsynced (see save_journal)
   void finished(const std::shared_ptr<job_state>& job);
   static job_view view_of(const job_state& job);
 

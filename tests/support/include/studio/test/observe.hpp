@@ -19,6 +19,10 @@ std::string slurp(const std::filesystem::path& path);
 // Whether a pid is alive (a zombie counts as gone).
 bool pid_alive(int pid);
 
+// CPU seconds (user + system, or user only) a process has used so far, from /proc; with
+// `tid`, one of its threads. 0 when it cannot be read.
+double cpu_seconds(int pid, bool user_only = false, int tid = 0);
+
 // Live processes whose command line holds "--port <port>".
 int processes_on_port(unsigned short port);
 
