@@ -261,6 +261,28 @@ TEST_CASE("a server that ignores Range: the body is written from byte 0, not app
   CHECK(log.find(" 200 ") != std::string::npos);
 }
 
+TEST_CASE("a mismatch after resuming from bytes the journal trusted fetches the whole file once more") {
+  // As after a crash of the machine: the journal counts 1 MiB that never reached the disk.
+  hf_nginx hub({{"trusted.gguf", 2 << 20, hf_file::kind::lfs, "files"}});
+  temp_dir cat_dir, studio;
+  auto models = studio.path() / "llm" / "models";
+  fs::create_directories(models);
+  std::ofstream(models / "trusted.gguf.part", std::ios::binary) << std::string(1 << 20, '\0');
+  auto sha = hub.sha256("trusted.gguf");
+  studio.write_file("llm/downloads.json", R"({"version":1,"downloads":[{"file":"trusted.gguf","force":false,"etag":")" +
+                                              sha + R"(","size":2097152,"segments":[[0,2097152,1048576]]}]})");
+  gateway_process gw(options_for(hub, write_catalog(cat_dir, {{"trusted.gguf"}})), &studio);
+  auto entry = wait_settled(gw, "trusted.gguf");
+  REQUIRE_MESSAGE(entry.at("status").as_string() == "present", error_of(entry));
+  CHECK(sha256_file(models / "trusted.gguf") == sha);
+  auto log = hub.cdn_log();
+  INFO(log);
+  auto resumed = log.find("\"bytes=1048576-2097151\"");
+  REQUIRE(resumed != std::string::npos);
+  CHECK(log.find(" 200 ", resumed) != std::string::npos);  // then the whole file, from byte 0
+  CHECK(gw.process().output().find("checksum mismatch after resuming with 1048576 bytes") != std::string::npos);
+}
+
 TEST_CASE("a checksum mismatch fails clearly and leaves no file") {
   hf_nginx hub({{"bad.gguf", 1 << 20, hf_file::kind::lfs, "files", std::string(64, 'a')}});
   temp_dir cat_dir;

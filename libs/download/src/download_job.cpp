@@ -84,6 +84,7 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
     have += s.done;
     if (size_known) left += s.left();
   }
+  const std::uint64_t resumed = have;  // bytes this attempt takes on trust from disk
   job->downloaded = have;
   job->total = rf.size;
   ctx.changed(*job, true);
@@ -289,6 +290,13 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
     job->progress.reset();
     if (fin.digest.empty())
       co_return attempt_result{attempt_result::kind::retry, "could not read back " + part.string() + " to verify it; starting over"};
+    if (resumed > 0 && !job->refetched_after_mismatch) {
+      job->refetched_after_mismatch = true;
+      co_return attempt_result{attempt_result::kind::retry,
+                               "checksum mismatch after resuming with " + std::to_string(resumed) +
+                                   " bytes of an earlier attempt on disk; fetching the whole file again",
+                               std::nullopt, true};
+    }
     co_return attempt_result{attempt_result::kind::fail,
                              "checksum mismatch: expected sha256 " + *expected_sha + ", got " + fin.digest +
                                  "; the file was removed"};

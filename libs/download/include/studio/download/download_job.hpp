@@ -73,6 +73,10 @@ struct job_state {
   std::string error;
   unsigned attempts = 0;
   bool cancel_requested = false;
+  // A checksum mismatch after resuming from bytes already on disk (which a crash of the
+  // machine may have left unwritten while the journal counted them) fetches the whole
+  // file once more before it fails.
+  bool refetched_after_mismatch = false;
   transfer_group* group = nullptr;               // the running requests, to cancel them
   boost::asio::steady_timer* sleeper = nullptr;  // the backoff wait, to cancel it
   std::chrono::steady_clock::time_point rate_mark{};
