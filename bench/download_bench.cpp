@@ -16,7 +16,9 @@
 #include <atomic>
 #include <thread>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -75,6 +77,12 @@ timed gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::s
   reader.join();
   if (seen.find("\"status\":\"present\"") == std::string::npos)
     throw std::runtime_error(file + " did not become present\n" + seen + gw.process().output());
+  if (std::getenv("DOWNLOAD_BENCH_LOG")) {  // the gateway's download log lines, for timelines
+    std::istringstream lines(gw.process().output());
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("download ") != std::string::npos || line.find("listening") != std::string::npos)
+        std::printf("    %s\n", line.c_str());
+  }
   const int pid = gw.process().pid();
   const double io = cpu_seconds(pid, false, pid);
   return {std::chrono::duration<double>(end - start).count(), io, cpu_seconds(pid) - io};

@@ -85,6 +85,7 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
     if (size_known) left += s.left();
   }
   const std::uint64_t resumed = have;  // bytes this attempt takes on trust from disk
+  const auto fetch_started = clock_type::now();
   job->downloaded = have;
   job->total = rf.size;
   ctx.changed(*job, true);
@@ -283,8 +284,13 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
     co_return attempt_result{attempt_result::kind::retry, "connection ended early", std::nullopt, progressed};
 
   // Verify (little is left to hash by now), fsync and publish.
+  const auto received_at = clock_type::now();
+  spdlog::info("download {}: {} bytes received in {} ms; verifying and syncing", job->spec.file, written - resumed,
+               std::chrono::duration_cast<std::chrono::milliseconds>(received_at - fetch_started).count());
   auto fin = co_await hasher.h->finish(written);
   hasher.h.reset();
+  spdlog::info("download {}: {} and synced in {} ms", job->spec.file, expected_sha ? "hashed" : "not hashed (no checksum)",
+               std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - received_at).count());
   if (expected_sha && fin.digest != *expected_sha) {
     fs::remove(part, ec);
     job->progress.reset();

@@ -20,6 +20,7 @@ namespace net = boost::asio;
 prefix_hasher::prefix_hasher(net::thread_pool& pool, const std::filesystem::path& path, bool hash, std::uint64_t step,
                              std::size_t buffer_bytes, std::size_t max_buffers)
     : strand_(net::make_strand(pool.get_executor())),
+      writeback_strand_(net::make_strand(pool.get_executor())),
       hash_(hash),
       step_(step),
       buffer_bytes_(std::max<std::size_t>(1, buffer_bytes)),
@@ -90,7 +91,7 @@ void prefix_hasher::start_writeback(std::uint64_t written) {
   auto from = writeback_;
   writeback_ = written;
   // Start writing these pages back now, so the final fsync does not wait for all of them.
-  net::post(strand_, [self = shared_from_this(), from, written] {
+  net::post(writeback_strand_, [self = shared_from_this(), from, written] {
     if (!self->abandoned_)
       ::sync_file_range(self->fd_, static_cast<off_t>(from), static_cast<off_t>(written - from), SYNC_FILE_RANGE_WRITE);
   });

@@ -70,6 +70,9 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
   void give_back(buffer buf);  // any thread
 
   boost::asio::strand<boost::asio::thread_pool::executor_type> strand_;
+  // sync_file_range() blocks while the disk is busy (0.6 s at times on the development VM):
+  // on its own strand it does not hold up the hashing.
+  boost::asio::strand<boost::asio::thread_pool::executor_type> writeback_strand_;
   int fd_ = -1;
   bool hash_;
   std::uint64_t step_;
