@@ -113,6 +113,28 @@ std::string error_of(const json::object& entry) {
   return std::string(d->at("error").as_string());
 }
 
+// A gateway left `part` as the .part of `file` (`size` bytes on the hub) and a journal that
+// counts it done; a new gateway resumes it, and `file` must end present with the hub's
+// checksum. Returns the CDN's access log; `gateway_log`, if given, gets the gateway's output.
+std::string resume_partial(const hf_nginx& hub, const temp_dir& studio, const std::string& file, std::uint64_t size,
+                           const std::string& part, std::string* gateway_log = nullptr) {
+  auto models = studio.path() / "llm" / "models";
+  fs::create_directories(models);
+  std::ofstream(models / (file + ".part"), std::ios::binary) << part;
+  const auto sha = hub.sha256(file);
+  const auto n = std::to_string(size);
+  studio.write_file("llm/downloads.json", R"({"version":1,"downloads":[{"file":")" + file +
+                                              R"(","force":false,"etag":")" + sha + R"(","size":)" + n +
+                                              R"(,"segments":[[0,)" + n + "," + std::to_string(part.size()) + "]]}]}");
+  temp_dir cat_dir;
+  gateway_process gw(options_for(hub, write_catalog(cat_dir, {{file}})), &studio);
+  auto entry = wait_settled(gw, file);
+  if (gateway_log) *gateway_log = gw.process().output();
+  REQUIRE_MESSAGE(entry.at("status").as_string() == "present", error_of(entry));
+  CHECK(sha256_file(models / file) == sha);
+  return hub.cdn_log();
+}
+
 }  // namespace
 
 TEST_SUITE("model_downloads") {
@@ -244,18 +266,8 @@ TEST_CASE("a download survives kill -9 of the gateway and resumes from the journ
 
 TEST_CASE("a server that ignores Range: the body is written from byte 0, not appended") {
   hf_nginx hub({{"norange.gguf", 2 << 20, hf_file::kind::lfs, "norange"}});
-  temp_dir cat_dir, studio;
-  auto models = studio.path() / "llm" / "models";
-  fs::create_directories(models);
-  std::ofstream(models / "norange.gguf.part", std::ios::binary) << std::string(1 << 20, 'x');
-  auto sha = hub.sha256("norange.gguf");
-  studio.write_file("llm/downloads.json", R"({"version":1,"downloads":[{"file":"norange.gguf","force":false,"etag":")" +
-                                              sha + R"(","size":2097152,"segments":[[0,2097152,1048576]]}]})");
-  gateway_process gw(options_for(hub, write_catalog(cat_dir, {{"norange.gguf"}})), &studio);
-  auto entry = wait_settled(gw, "norange.gguf");
-  REQUIRE_MESSAGE(entry.at("status").as_string() == "present", error_of(entry));
-  CHECK(sha256_file(models / "norange.gguf") == sha);
-  auto log = hub.cdn_log();
+  temp_dir studio;
+  auto log = resume_partial(hub, studio, "norange.gguf", 2 << 20, std::string(1 << 20, 'x'));
   INFO(log);
   CHECK(log.find("\"bytes=1048576-2097151\"") != std::string::npos);
   CHECK(log.find(" 200 ") != std::string::npos);
@@ -264,23 +276,14 @@ TEST_CASE("a server that ignores Range: the body is written from byte 0, not app
 TEST_CASE("a mismatch after resuming from bytes the journal trusted fetches the whole file once more") {
   // As after a crash of the machine: the journal counts 1 MiB that never reached the disk.
   hf_nginx hub({{"trusted.gguf", 2 << 20, hf_file::kind::lfs, "files"}});
-  temp_dir cat_dir, studio;
-  auto models = studio.path() / "llm" / "models";
-  fs::create_directories(models);
-  std::ofstream(models / "trusted.gguf.part", std::ios::binary) << std::string(1 << 20, '\0');
-  auto sha = hub.sha256("trusted.gguf");
-  studio.write_file("llm/downloads.json", R"({"version":1,"downloads":[{"file":"trusted.gguf","force":false,"etag":")" +
-                                              sha + R"(","size":2097152,"segments":[[0,2097152,1048576]]}]})");
-  gateway_process gw(options_for(hub, write_catalog(cat_dir, {{"trusted.gguf"}})), &studio);
-  auto entry = wait_settled(gw, "trusted.gguf");
-  REQUIRE_MESSAGE(entry.at("status").as_string() == "present", error_of(entry));
-  CHECK(sha256_file(models / "trusted.gguf") == sha);
-  auto log = hub.cdn_log();
+  temp_dir studio;
+  std::string gateway_log;
+  auto log = resume_partial(hub, studio, "trusted.gguf", 2 << 20, std::string(1 << 20, '\0'), &gateway_log);
   INFO(log);
   auto resumed = log.find("\"bytes=1048576-2097151\"");
   REQUIRE(resumed != std::string::npos);
   CHECK(log.find(" 200 ", resumed) != std::string::npos);  // then the whole file, from byte 0
-  CHECK(gw.process().output().find("checksum mismatch after resuming with 1048576 bytes") != std::string::npos);
+  CHECK(gateway_log.find("checksum mismatch after resuming with 1048576 bytes") != std::string::npos);
 }
 
 TEST_CASE("a checksum mismatch fails clearly and leaves no file") {
