@@ -3,8 +3,10 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
+#include <unistd.h>
+
 #include <filesystem>
+#include <string>
 
 using namespace studio::download;
 
@@ -25,9 +27,9 @@ TEST_CASE("a damaged journal gives what it can") {
 }
 
 TEST_CASE("saved and loaded back, durable or not; the temp file does not stay") {
-  char tmpl[] = "/tmp/journal-test-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  const std::filesystem::path dir = tmpl;
+  const auto dir = std::filesystem::temp_directory_path() / ("journal-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  REQUIRE(std::filesystem::create_directories(dir));
   const auto path = dir / "downloads.json";
   std::vector<journal_entry> first{{"a.gguf", false, saved_progress{"e", 10, {{0, 10, 4}}}}};
   std::vector<journal_entry> second{{"a.gguf", false, saved_progress{"e", 10, {{0, 10, 9}}}}, {"b.gguf", true, {}}};
