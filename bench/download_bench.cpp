@@ -43,6 +43,7 @@ struct timed {
   double seconds = 0;
   double io_cpu = 0;     // CPU seconds of the I/O thread (TLS, copies, writes)
   double other_cpu = 0;  // of the other threads (hashing, writeback), and start-up
+  double io_waiting = 0; // seconds the I/O thread was runnable but waited for a CPU
 };
 
 timed gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::string& file,
@@ -85,7 +86,7 @@ timed gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::s
   }
   const int pid = gw.process().pid();
   const double io = cpu_seconds(pid, false, pid);
-  return {std::chrono::duration<double>(end - start).count(), io, cpu_seconds(pid) - io};
+  return {std::chrono::duration<double>(end - start).count(), io, cpu_seconds(pid) - io, run_queue_seconds(pid, pid)};
 }
 
 double children_cpu_seconds() {
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
   auto rate = [&](double s) { return static_cast<double>(size) / s / (1 << 20); };
 
   std::vector<double> curl_s, hashed_s, unhashed_s, capped1_s, capped4_s, slow1_s, slow4_s;
-  std::vector<double> curl_cpu, hashed_io, hashed_other, unhashed_io, unhashed_other;
+  std::vector<double> curl_cpu, hashed_io, hashed_other, unhashed_io, unhashed_other, hashed_wait, unhashed_wait;
   std::printf("file: %zu MiB, nginx over TLS on loopback, %d rounds\n", mib, rounds);
   for (int r = 0; r < rounds; ++r) {
     const timed c = curl_seconds(hub, "files/hashed.gguf");
@@ -143,10 +144,12 @@ int main(int argc, char** argv) {
     unhashed_s.push_back(u.seconds);
     unhashed_io.push_back(u.io_cpu);
     unhashed_other.push_back(u.other_cpu);
+    hashed_wait.push_back(h.io_waiting);
+    unhashed_wait.push_back(u.io_waiting);
     std::printf("round %d: curl %.2f s, gateway sha256 %.2f s (%.0f%%), gateway no hash %.2f s; CPU s: curl %.2f, "
-                "sha256 I/O thread %.2f + other %.2f, no hash %.2f + %.2f\n",
-                r + 1, c.seconds, h.seconds, 100 * c.seconds / h.seconds, u.seconds, c.io_cpu, h.io_cpu, h.other_cpu,
-                u.io_cpu, u.other_cpu);
+                "sha256 I/O thread %.2f (waited for a CPU %.2f) + other %.2f, no hash %.2f (%.2f) + %.2f\n",
+                r + 1, c.seconds, h.seconds, 100 * c.seconds / h.seconds, u.seconds, c.io_cpu, h.io_cpu, h.io_waiting,
+                h.other_cpu, u.io_cpu, u.io_waiting, u.other_cpu);
     std::fflush(stdout);
   }
   if (single_only) {
@@ -154,10 +157,10 @@ int main(int argc, char** argv) {
     std::printf("medians: curl %.2f s %.1f MiB/s; gateway sha256 %.2f s %.1f MiB/s (%.0f%% of curl); "
                 "no hash %.2f s %.1f MiB/s (hashing costs %.1f%%)\n",
                 c, rate(c), h, rate(h), 100 * c / h, u, rate(u), 100 * (h - u) / h);
-    std::printf("CPU medians: curl %.2f s; gateway sha256: I/O thread %.2f s, other threads %.2f s; no hash: %.2f s, "
-                "%.2f s\n",
-                median(curl_cpu), median(hashed_io), median(hashed_other), median(unhashed_io),
-                median(unhashed_other));
+    std::printf("CPU medians: curl %.2f s; gateway sha256: I/O thread %.2f s (waited for a CPU %.2f s), other "
+                "threads %.2f s; no hash: %.2f s (%.2f s), %.2f s\n",
+                median(curl_cpu), median(hashed_io), median(hashed_wait), median(hashed_other), median(unhashed_io),
+                median(unhashed_wait), median(unhashed_other));
     return 0;
   }
   for (int r = 0; r < rounds; ++r) {

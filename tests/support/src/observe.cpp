@@ -1,4 +1,4 @@
-// poll_until, slurp, pid_alive, cpu_seconds, processes_on_port.
+// poll_until, slurp, pid_alive, cpu_seconds, run_queue_seconds, processes_on_port.
 #include "studio/test/observe.hpp"
 
 #include <unistd.h>
@@ -46,6 +46,15 @@ double cpu_seconds(int pid, bool user_only, int tid) {
     if (i == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + (user_only ? 0 : stime)) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double run_queue_seconds(int pid, int tid) {
+  if (pid <= 0) return 0;
+  std::istringstream fields(slurp("/proc/" + std::to_string(pid) +
+                                  (tid > 0 ? "/task/" + std::to_string(tid) : "") + "/schedstat"));
+  unsigned long long on_cpu_ns = 0, waiting_ns = 0;
+  if (!(fields >> on_cpu_ns >> waiting_ns)) return 0;
+  return static_cast<double>(waiting_ns) / 1e9;
 }
 
 int processes_on_port(unsigned short port) {

@@ -23,6 +23,10 @@ bool pid_alive(int pid);
 // `tid`, one of its threads. 0 when it cannot be read.
 double cpu_seconds(int pid, bool user_only = false, int tid = 0);
 
+// Seconds a process (or, with `tid`, one of its threads) has waited on a run queue for a CPU
+// while runnable, from /proc/.../schedstat. 0 when it cannot be read.
+double run_queue_seconds(int pid, int tid = 0);
+
 // Live processes whose command line holds "--port <port>".
 int processes_on_port(unsigned short port);
 
