@@ -80,6 +80,11 @@ std::optional<std::vector<segment>> decide_resume(const std::optional<saved_prog
   return saved->segments;
 }
 
+void clamp_to_written(saved_progress& progress, std::uint64_t first_unwritten) {
+  for (auto& s : progress.segments)
+    if (first_unwritten >= s.start && first_unwritten < s.next()) s.done = first_unwritten - s.start;
+}
+
 std::vector<segment> plan_segments(std::uint64_t total, unsigned connections, std::uint64_t min_parallel_bytes,
                                    bool accepts_ranges, std::uint64_t chunk_bytes, std::uint64_t max_chunks) {
   if (!accepts_ranges || connections <= 1 || total < min_parallel_bytes || total < connections)

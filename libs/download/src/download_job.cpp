@@ -59,8 +59,9 @@ struct hasher_guard {
 // Fetches the planned segments once: up to `connections` Range requests at a time, each
 // taking the next unfetched chunk in file order when its previous one is done. Updates
 // job->progress as bytes land; the written prefix is hashed meanwhile on the pool.
-net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_state> job, const resolved_file& rf,
-                                          const std::optional<std::string>& expected_sha) {
+net::awaitable<attempt_result> fetch_attempt(job_context& ctx, std::shared_ptr<job_state> job, const resolved_file& rf,
+                                             const std::optional<std::string>& expected_sha,
+                                             std::shared_ptr<prefix_hasher>& writer) {
   const auto& opts = ctx.opts;
   const auto target = job->spec.target;
   const auto part = part_path(target);
@@ -101,8 +102,15 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
     co_return attempt_result{attempt_result::kind::fail, "cannot size " + part.string() + ": " + std::strerror(errno)};
 
   // The prefix on disk (a resumed one too) is hashed on the pool while the rest arrives.
-  hasher_guard hasher{std::make_shared<prefix_hasher>(ctx.pool, part, expected_sha.has_value())};
-  const bool in_order = segs.size() == 1;  // one connection: its pieces are hashed from memory
+  const bool in_order = segs.size() == 1;  // one connection: its pieces are written and hashed from the pool
+  prefix_hasher::options hopts;
+  hopts.write_behind = in_order;
+  hasher_guard hasher{std::make_shared<prefix_hasher>(ctx.pool, part, expected_sha.has_value(), hopts)};
+  writer = hasher.h;
+  job->first_unwritten = [w = std::weak_ptr<prefix_hasher>(writer)] {
+    auto h = w.lock();
+    return h ? h->first_unwritten() : std::nullopt;
+  };
   std::size_t first_open = 0;  // segments before it are complete
   auto prefix = [&] { return size_known ? contiguous_prefix(segs, first_open) : segs[0].next(); };
   hasher.h->advance(prefix());
@@ -158,8 +166,8 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
         return false;
       }
       auto off = static_cast<off_t>(s.next());
-      std::size_t put = 0;
-      while (put < data.size()) {
+      const bool behind = in_order && hasher.h->write_behind(static_cast<std::uint64_t>(off), data);
+      for (std::size_t put = behind ? data.size() : 0; put < data.size();) {
         auto n = ::pwrite(fd, data.data() + put, data.size() - put, off + static_cast<off_t>(put));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
@@ -171,7 +179,9 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
       s.done += data.size();
       job->downloaded += data.size();
       progressed = true;
-      if (in_order)
+      if (behind)
+        ;  // the pool writes and hashes it
+      else if (in_order)
         hasher.h->stage(static_cast<std::uint64_t>(off), data);
       else if (i == first_open || !size_known)
         hasher.h->advance(prefix());
@@ -289,8 +299,13 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
                std::chrono::duration_cast<std::chrono::milliseconds>(received_at - fetch_started).count());
   auto fin = co_await hasher.h->finish(written);
   hasher.h.reset();
-  spdlog::info("download {}: {} and synced in {} ms", job->spec.file, expected_sha ? "hashed" : "not hashed (no checksum)",
-               std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - received_at).count());
+  if (!fin.write_error.empty()) co_return attempt_result{attempt_result::kind::fail, fin.write_error};
+  spdlog::info("download {}: {} and synced in {} ms{}", job->spec.file, expected_sha ? "hashed" : "not hashed (no checksum)",
+               std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - received_at).count(),
+               fin.written_behind == 0 ? std::string()
+                                       : fmt::format("; {} MiB written from the pool ({} MiB with O_DIRECT), the rest by "
+                                                     "the I/O thread",
+                                                     fin.written_behind >> 20, fin.written_direct >> 20));
   if (expected_sha && fin.digest != *expected_sha) {
     fs::remove(part, ec);
     job->progress.reset();
@@ -317,6 +332,32 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
     ::close(dir_fd);
   }
   co_return attempt_result{attempt_result::kind::done, ""};
+}
+
+// One attempt; whatever its outcome, the bytes it staged for writing are in the .part file
+// (or a write error is known) before the next attempt or the journal looks at the file.
+net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_state> job, const resolved_file& rf,
+                                          const std::optional<std::string>& expected_sha) {
+  std::shared_ptr<prefix_hasher> writer;
+  std::exception_ptr thrown;
+  attempt_result r;
+  try {
+    r = co_await fetch_attempt(ctx, job, rf, expected_sha, writer);
+  } catch (...) {
+    thrown = std::current_exception();
+  }
+  if (writer) {
+    const auto first_unwritten = writer->first_unwritten();
+    auto error = co_await writer->drain();
+    if (!error.empty()) {
+      if (job->progress && first_unwritten) clamp_to_written(*job->progress, *first_unwritten);
+      if (!thrown && r.what != attempt_result::kind::fail && r.what != attempt_result::kind::cancelled)
+        r = attempt_result{attempt_result::kind::fail, error};
+    }
+  }
+  job->first_unwritten = nullptr;
+  if (thrown) std::rethrow_exception(thrown);
+  co_return r;
 }
 
 }  // namespace

@@ -180,7 +180,11 @@ void download_queue::finished(const std::shared_ptr<job_state>& job) {
 void download_queue::persist(bool durable) {
   last_persist_ = clock_type::now();
   std::vector<journal_entry> entries;
-  for (const auto& job : jobs_) entries.push_back(journal_entry{job->spec.file, job->force, job->progress});
+  for (const auto& job : jobs_) {
+    entries.push_back(journal_entry{job->spec.file, job->force, job->progress});
+    if (auto& p = entries.back().progress; p && job->first_unwritten)
+      if (auto first = job->first_unwritten()) clamp_to_written(*p, *first);  // only what is in the file
+  }
   net::post(journal_writer_, [path = opts_.journal, entries = std::move(entries), durable] {
     save_journal(path, entries, durable);
   });

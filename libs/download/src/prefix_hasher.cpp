@@ -1,7 +1,10 @@
-// prefix_hasher: hashing from staged copies or read back, and early writeback, on a pool strand (see the header).
+// prefix_hasher: writes staged in memory (O_DIRECT where it can), hashing from those copies or read back,
+// and early writeback, on the worker pool (see the header).
 #include "studio/download/prefix_hasher.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fcntl.h>
@@ -11,26 +14,132 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace studio::download {
 namespace net = boost::asio;
 
-prefix_hasher::prefix_hasher(net::thread_pool& pool, const std::filesystem::path& path, bool hash, std::uint64_t step,
-                             std::size_t buffer_bytes, std::size_t max_buffers)
+namespace {
+constexpr std::size_t kAlign = 4096;  // O_DIRECT: buffer address, file offset and length
+}  // namespace
+
+prefix_hasher::prefix_hasher(net::thread_pool& pool, const std::filesystem::path& path, bool hash, options opts)
     : strand_(net::make_strand(pool.get_executor())),
       writeback_strand_(net::make_strand(pool.get_executor())),
+      pool_ex_(pool.get_executor()),
       hash_(hash),
-      step_(step),
-      buffer_bytes_(std::max<std::size_t>(1, buffer_bytes)),
-      max_buffers_(std::max<std::size_t>(1, max_buffers)) {
+      step_(opts.step),
+      buffer_bytes_(std::max<std::size_t>(kAlign, opts.buffer_bytes / kAlign * kAlign)),
+      max_buffers_(std::max<std::size_t>(1, opts.max_buffers)) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (opts.write_behind) {
+    write_fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (write_fd_ < 0) {
+      ::close(fd_);
+      throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    if (opts.direct_io) direct_fd_ = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);  // EINVAL on tmpfs
+  }
 }
 
 prefix_hasher::~prefix_hasher() {
-  if (fd_ >= 0) ::close(fd_);
+  for (int fd : {fd_, write_fd_, direct_fd_})
+    if (fd >= 0) ::close(fd);
+}
+
+bool prefix_hasher::write_behind(std::uint64_t offset, std::string_view data) {
+  if (write_fd_ < 0 || data.size() > buffer_bytes_ - kAlign) return false;
+  if (cur_ && (!cur_writes_ || queued_ + cur_len_ != offset)) flush();
+  buffer spare;  // at most one more buffer: a piece is smaller than one
+  if (data.size() > (cur_ ? cur_cap_ - cur_len_ : 0)) {
+    spare = try_take_buffer();
+    if (!spare) {
+      flush();  // what is staged goes out; the caller writes this piece and stage()s it
+      return false;
+    }
+  }
+  behind_bytes_ += data.size();
+  while (!data.empty()) {
+    if (!cur_) {
+      queue_read_back(offset);  // what the caller wrote itself before goes first
+      cur_ = std::move(spare);
+      cur_len_ = 0;
+      cur_cap_ = buffer_bytes_ - offset % kAlign;
+      cur_writes_ = true;
+    }
+    auto n = std::min<std::size_t>(data.size(), cur_cap_ - cur_len_);
+    std::memcpy(cur_.get() + cur_len_, data.data(), n);
+    cur_len_ += n;
+    offset += n;
+    data.remove_prefix(n);
+    if (cur_len_ == cur_cap_) flush();
+  }
+  if (spare) give_back(std::move(spare));
+  return true;
+}
+
+std::optional<std::uint64_t> prefix_hasher::first_unwritten() {
+  std::optional<std::uint64_t> first;
+  if (cur_ && cur_writes_ && cur_len_ > 0) first = queued_;
+  std::lock_guard lock(mutex_);
+  if (!unwritten_.empty() && (!first || *unwritten_.begin() < *first)) first = *unwritten_.begin();
+  return first;
+}
+
+void prefix_hasher::write_block(const buffer& buf, std::uint64_t off, std::size_t len) {
+  bool direct = direct_fd_ >= 0 && direct_ok_ && off % kAlign == 0 && len % kAlign == 0;
+  std::size_t put = 0;
+  while (put < len) {
+    auto n = ::pwrite(direct ? direct_fd_ : write_fd_, buf.get() + put, len - put, static_cast<off_t>(off + put));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINVAL && direct) {  // alignment this file system does not take
+      direct_ok_ = false;
+      direct = false;
+      continue;
+    }
+    if (n <= 0) {
+      std::lock_guard lock(mutex_);
+      if (write_error_.empty()) write_error_ = std::string("write failed: ") + std::strerror(n < 0 ? errno : ENOSPC);
+      return;
+    }
+    put += static_cast<std::size_t>(n);
+  }
+  if (direct) direct_bytes_ += len;
+  if (!direct && !abandoned_)  // start its writeback, as start_writeback() does for the caller's writes
+    ::sync_file_range(write_fd_, static_cast<off_t>(off), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
+}
+
+void prefix_hasher::written(std::uint64_t off) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    unwritten_.erase(off);
+    if (unwritten_.empty()) wake = std::exchange(wake_drain_, nullptr);
+  }
+  if (wake) wake();
+}
+
+net::awaitable<std::string> prefix_hasher::drain() {
+  if (cur_ && cur_writes_) flush();
+  auto ex = co_await net::this_coro::executor;
+  auto timer = std::make_shared<net::steady_timer>(ex, net::steady_timer::time_point::max());
+  auto woken = std::make_shared<bool>(false);
+  {
+    std::lock_guard lock(mutex_);
+    if (unwritten_.empty()) co_return write_error_;
+    wake_drain_ = [ex, timer, woken] {
+      net::post(ex, [timer, woken] {
+        *woken = true;
+        timer->cancel();
+      });
+    };
+  }
+  while (!*woken) co_await timer->async_wait(net::as_tuple(net::use_awaitable));
+  std::lock_guard lock(mutex_);
+  co_return write_error_;
 }
 
 void prefix_hasher::advance(std::uint64_t written) {
@@ -40,7 +149,7 @@ void prefix_hasher::advance(std::uint64_t written) {
 
 void prefix_hasher::stage(std::uint64_t offset, std::string_view data) {
   const std::uint64_t end = offset + data.size();
-  if (!hash_) {
+  if (!hash_ || write_fd_ >= 0) {  // with write-behind, bytes the caller wrote are read back
     advance(end);
     return;
   }
@@ -51,13 +160,15 @@ void prefix_hasher::stage(std::uint64_t offset, std::string_view data) {
       if (!cur_) break;  // every buffer is queued: these bytes are read back later
       queue_read_back(offset);  // what was not copied before goes first
       cur_len_ = 0;
+      cur_cap_ = buffer_bytes_;
+      cur_writes_ = false;
     }
-    auto n = std::min<std::size_t>(data.size(), buffer_bytes_ - cur_len_);
+    auto n = std::min<std::size_t>(data.size(), cur_cap_ - cur_len_);
     std::memcpy(cur_.get() + cur_len_, data.data(), n);
     cur_len_ += n;
     offset += n;
     data.remove_prefix(n);
-    if (cur_len_ == buffer_bytes_) flush();
+    if (cur_len_ == cur_cap_) flush();
   }
   if (!cur_ && end >= queued_ + step_) queue_read_back(end);
   start_writeback(end);
@@ -73,9 +184,32 @@ void prefix_hasher::flush() {
   auto len = cur_len_;
   queued_ += len;
   cur_len_ = 0;
-  net::post(strand_, [self = shared_from_this(), b = std::move(cur_), off, len]() mutable {
-    self->hash_block(b, off, len);
-    self->give_back(std::move(b));
+  if (!cur_writes_) {
+    net::post(strand_, [self = shared_from_this(), b = std::move(cur_), off, len]() mutable {
+      self->hash_block(b, off, len);
+      self->give_back(std::move(b));
+    });
+    return;
+  }
+  // Hashed on the strand and written by any pool thread, side by side; the buffer goes back
+  // when both are done.
+  {
+    std::lock_guard lock(mutex_);
+    unwritten_.insert(off);
+  }
+  auto block = std::make_shared<buffer>(std::move(cur_));
+  auto users = std::make_shared<std::atomic<int>>(hash_ ? 2 : 1);
+  auto release = [self = shared_from_this(), block, users] {
+    if (--*users == 0) self->give_back(std::move(*block));
+  };
+  if (hash_) net::post(strand_, [self = shared_from_this(), block, off, len, release] {
+    self->hash_block(*block, off, len);
+    release();
+  });
+  net::post(pool_ex_, [self = shared_from_this(), block, off, len, release] {
+    self->write_block(*block, off, len);
+    release();
+    self->written(off);
   });
 }
 
@@ -107,7 +241,9 @@ prefix_hasher::buffer prefix_hasher::try_take_buffer() {
   if (allocated_ >= max_buffers_) return nullptr;
   ++allocated_;
   lock.unlock();
-  return std::make_unique_for_overwrite<char[]>(buffer_bytes_);
+  auto* p = static_cast<char*>(std::aligned_alloc(kAlign, buffer_bytes_));  // a multiple of kAlign
+  if (p == nullptr) throw std::bad_alloc();
+  return buffer(p);
 }
 
 void prefix_hasher::give_back(buffer buf) {
@@ -160,11 +296,14 @@ void prefix_hasher::hash_range(std::uint64_t from, std::uint64_t to) {
 
 net::awaitable<prefix_hasher::result> prefix_hasher::finish(std::uint64_t length) {
   auto home = co_await net::this_coro::executor;
+  result r;
+  r.write_error = co_await drain();
+  r.written_behind = behind_bytes_;
+  r.written_direct = direct_bytes_;
   flush();
   queued_ = length;
   co_await net::post(strand_, net::use_awaitable);
   if (length > hashed_) hash_range(hashed_, length);
-  result r;
   if (hash_ && !failed_ && hashed_ == length) r.digest = sha_.finish();
   r.synced = ::fsync(fd_) == 0;
   co_await net::post(home, net::use_awaitable);

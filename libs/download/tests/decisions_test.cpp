@@ -1,4 +1,4 @@
-// The pure decisions: Range responses, resume, segment plans, failure classes, backoff, disk space.
+// The pure decisions: Range responses, resume, saved progress, segment plans, failure classes, backoff, disk space.
 #include "studio/download/decisions.hpp"
 #include "studio/download/sha256_stream.hpp"
 
@@ -44,6 +44,17 @@ TEST_CASE("resume only the same upstream file with the bytes on disk") {
   CHECK_FALSE(decide_resume(std::nullopt, same, 1000));
   saved_progress single{"abc", 1000, {{0, 1000, 400}}};
   CHECK(decide_resume(single, upstream_file{"abc", 1000, false}, 400));
+}
+
+TEST_CASE("saved progress never counts bytes that may not be in the file yet") {
+  saved_progress p{"\"e\"", 1000, {segment{0, 500, 500}, segment{500, 1000, 300}}};
+  clamp_to_written(p, 700);  // inside the second segment's done bytes
+  CHECK(p.segments[0].done == 500);
+  CHECK(p.segments[1].done == 200);
+  clamp_to_written(p, 900);  // past what is done: nothing to cut
+  CHECK(p.segments[1].done == 200);
+  clamp_to_written(p, 0);
+  CHECK(p.segments[0].done == 0);
 }
 
 TEST_CASE("segment plans") {

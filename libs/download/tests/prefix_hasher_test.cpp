@@ -1,6 +1,9 @@
 // prefix_hasher: the digest of a file hashed in pieces while it grows equals the whole file's,
 // whether read back or staged from memory (after a resumed prefix, and with the buffers all
 // queued); a restart hashes from byte 0 again, and a file shorter than claimed gives no digest.
+// Write-behind: pieces handed over unwritten end up in the file (O_DIRECT or not, after an
+// unaligned resumed prefix, with the caller writing some itself while every buffer is queued),
+// first_unwritten() says where the file's bytes end meanwhile, and a failed write is reported.
 #include "studio/download/prefix_hasher.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -8,8 +11,12 @@
 #include <boost/asio/use_future.hpp>
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <future>
 #include <random>
 #include <thread>
@@ -24,6 +31,11 @@ std::string digest_of(std::string_view data) {
   sha256_stream h;
   h.update(data);
   return h.finish();
+}
+
+std::string slurp_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::string random_bytes(std::size_t n) {
@@ -48,11 +60,23 @@ struct scratch {
   }
 };
 
-prefix_hasher::result finish(net::io_context& ioc, prefix_hasher& h, std::uint64_t length) {
-  auto f = net::co_spawn(ioc, h.finish(length), net::use_future);
+template <typename T>
+T run(net::io_context& ioc, net::awaitable<T> work) {
+  auto f = net::co_spawn(ioc, std::move(work), net::use_future);
   ioc.run();
   ioc.restart();
   return f.get();
+}
+
+prefix_hasher::result finish(net::io_context& ioc, prefix_hasher& h, std::uint64_t length) {
+  return run(ioc, h.finish(length));
+}
+
+// Caller writes itself (stage/advance), as the chunked parallel mode does.
+prefix_hasher::options reading_back(std::uint64_t step, std::size_t buffer_bytes = 256U << 10,
+                                    std::size_t max_buffers = 32) {
+  return {.write_behind = false, .direct_io = false, .step = step, .buffer_bytes = buffer_bytes,
+          .max_buffers = max_buffers};
 }
 
 }  // namespace
@@ -62,7 +86,7 @@ TEST_CASE("hashing a growing file in steps gives the whole file's digest") {
   net::thread_pool pool(2);
   scratch file;
   auto data = random_bytes(3'000'000);
-  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, 100'000);
+  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, reading_back(100'000));
   for (std::size_t at = 0; at < data.size(); at += 70'001) {
     auto piece = std::string_view(data).substr(at, 70'001);
     file.append(piece);
@@ -79,7 +103,7 @@ TEST_CASE("restart hashes from byte 0; a short file gives no digest") {
   scratch file;
   auto data = random_bytes(500'000);
   file.append("garbage that is later truncated away");
-  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, 10);
+  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, reading_back(10));
   h->advance(20);
   fs::resize_file(file.path, 0);
   h->restart();
@@ -102,7 +126,7 @@ TEST_CASE("pieces staged after a resumed prefix are hashed from memory") {
   auto data = random_bytes(1'000'000);
   const std::size_t resumed = 123'457;
   file.append(std::string_view(data).substr(0, resumed));
-  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, 50'000, 64 * 1024, 4);
+  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, reading_back(50'000, 64 * 1024, 4));
   h->advance(resumed);
   for (std::size_t at = resumed; at < data.size(); at += 16'411) {
     auto piece = std::string_view(data).substr(at, 16'411);
@@ -123,7 +147,7 @@ TEST_CASE("while every staging buffer is queued, pieces are read back instead; t
   net::post(pool, [held] { held.wait(); });
   scratch file;
   auto data = random_bytes(1'500'000);
-  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, 100'000, 64 * 1024, 2);
+  auto h = std::make_shared<prefix_hasher>(pool, file.path, true, reading_back(100'000, 64 * 1024, 2));
   auto stage_until = [&](std::size_t from, std::size_t to) {
     for (std::size_t at = from; at < to; at += 16'384) {
       auto piece = std::string_view(data).substr(at, std::min<std::size_t>(16'384, to - at));
@@ -140,9 +164,77 @@ TEST_CASE("while every staging buffer is queued, pieces are read back instead; t
   stage_until(700'000, data.size());
   CHECK(finish(ioc, *h, data.size()).digest == digest_of(data));
   // Unhashed: only writeback and fsync.
-  auto plain = std::make_shared<prefix_hasher>(pool, file.path, false, 100'000, 64 * 1024, 2);
+  auto plain = std::make_shared<prefix_hasher>(pool, file.path, false, reading_back(100'000, 64 * 1024, 2));
   plain->stage(0, data);
   auto r = finish(ioc, *plain, data.size());
   CHECK(r.digest.empty());
   CHECK(r.synced);
+}
+
+TEST_CASE("write-behind: pieces after an unaligned resumed prefix reach the file, direct or through the cache") {
+  for (bool direct : {true, false}) {
+    CAPTURE(direct);
+    net::io_context ioc;
+    net::thread_pool pool(3);
+    scratch file;
+    auto data = random_bytes(2'000'000);
+    const std::size_t resumed = 123'457;  // not on a 4 KiB boundary
+    file.append(std::string_view(data).substr(0, resumed));
+    auto h = std::make_shared<prefix_hasher>(
+        pool, file.path, true, prefix_hasher::options{.direct_io = direct, .buffer_bytes = 64 * 1024, .max_buffers = 64});
+    h->advance(resumed);
+    CHECK_FALSE(h->first_unwritten());
+    for (std::size_t at = resumed; at < data.size(); at += 16'384) {
+      auto piece = std::string_view(data).substr(at, 16'384);
+      REQUIRE(h->write_behind(at, piece));
+    }
+    REQUIRE(h->first_unwritten());
+    CHECK(*h->first_unwritten() >= resumed);
+    auto r = finish(ioc, *h, data.size());
+    CHECK(r.write_error.empty());
+    CHECK(r.synced);
+    CHECK(r.digest == digest_of(data));
+    CHECK_FALSE(h->first_unwritten());
+    CHECK(slurp_file(file.path) == data);
+  }
+}
+
+TEST_CASE("write-behind: with every buffer queued the caller writes the piece; first_unwritten marks the gap") {
+  net::io_context ioc;
+  net::thread_pool pool(1);
+  std::promise<void> release;
+  auto held = release.get_future().share();
+  net::post(pool, [held] { held.wait(); });  // the only pool thread: nothing is written yet
+  scratch file;
+  auto data = random_bytes(600'000);
+  auto h = std::make_shared<prefix_hasher>(pool, file.path, true,
+                                           prefix_hasher::options{.buffer_bytes = 64 * 1024, .max_buffers = 2});
+  std::size_t by_caller = 0;
+  for (std::size_t at = 0; at < data.size(); at += 16'384) {
+    auto piece = std::string_view(data).substr(at, 16'384);
+    if (h->write_behind(at, piece)) continue;
+    ++by_caller;
+    auto fd = ::open(file.path.c_str(), O_WRONLY);
+    REQUIRE(::pwrite(fd, piece.data(), piece.size(), static_cast<off_t>(at)) == static_cast<ssize_t>(piece.size()));
+    ::close(fd);
+    h->stage(at, piece);
+  }
+  CHECK(by_caller > 0);
+  REQUIRE(h->first_unwritten());
+  CHECK(*h->first_unwritten() == 0);  // the first block still waits for the held thread
+  release.set_value();
+  CHECK(run(ioc, h->drain()).empty());
+  CHECK_FALSE(h->first_unwritten());
+  CHECK(slurp_file(file.path) == data);
+  CHECK(finish(ioc, *h, data.size()).digest == digest_of(data));
+}
+
+TEST_CASE("write-behind: a write that fails is reported by drain() and finish()") {
+  net::io_context ioc;
+  net::thread_pool pool(1);
+  if (!fs::exists("/dev/full")) return;
+  auto h = std::make_shared<prefix_hasher>(pool, "/dev/full", false, prefix_hasher::options{.direct_io = false});
+  REQUIRE(h->write_behind(0, random_bytes(10'000)));
+  CHECK(run(ioc, h->drain()).find("No space left") != std::string::npos);
+  CHECK_FALSE(finish(ioc, *h, 10'000).write_error.empty());
 }

@@ -62,6 +62,10 @@ struct saved_progress {
 std::optional<std::vector<segment>> decide_resume(const std::optional<saved_progress>& saved,
                                                   const upstream_file& now, std::uint64_t part_size);
 
+// The saved segments cut back so that none counts a byte at or after `first_unwritten`
+// (bytes received but possibly not in the file yet): what a journal may promise.
+void clamp_to_written(saved_progress& progress, std::uint64_t first_unwritten);
+
 // One range [0, total) unless ranges are accepted, connections > 1 and total >=
 // min_parallel_bytes; then consecutive chunks of at most chunk_bytes (at least `connections`
 // chunks, at most max_chunks), fetched in order by the connections in turn, so the

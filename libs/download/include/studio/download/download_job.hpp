@@ -77,6 +77,9 @@ struct job_state {
   // machine may have left unwritten while the journal counted them) fetches the whole
   // file once more before it fails.
   bool refetched_after_mismatch = false;
+  // While an attempt runs: the first byte it received that may not be in the .part file yet
+  // (staged in memory, written from the pool); the journal saves no progress past it.
+  std::function<std::optional<std::uint64_t>()> first_unwritten;
   transfer_group* group = nullptr;               // the running requests, to cancel them
   boost::asio::steady_timer* sleeper = nullptr;  // the backoff wait, to cancel it
   std::chrono::steady_clock::time_point rate_mark{};

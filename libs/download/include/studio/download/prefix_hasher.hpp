@@ -1,16 +1,20 @@
 // Hashing a file while it is being written, so the verify and fsync at the end have little
 // left to do: SHA-256 runs on a strand of the worker pool, in parallel with the I/O thread's
-// TLS and writes, and the writeback of the written prefix is started early
-// (sync_file_range). The caller pwrite()s every byte itself; two ways to tell the hasher:
+// TLS, and the writeback of the written prefix is started early (sync_file_range). Three
+// ways to hand it bytes:
+//  - write_behind(): one connection, in file order. The piece is copied into one of a few
+//    staging buffers (4 KiB-aligned); a full buffer is hashed from memory on the strand and
+//    written by another pool thread with O_DIRECT (no page-cache copy on any thread, no
+//    writeback later), unaligned ones through the page cache. The I/O thread then only
+//    receives and copies: it was the bottleneck, and its pwrite() of every TLS record was
+//    half its CPU (see bench/README.md). When no buffer is free, or the file system refuses
+//    O_DIRECT, it answers false and the caller writes the piece itself and calls stage().
+//  - stage(): the piece the caller just wrote at the end of the prefix (in file order); a
+//    copy is hashed from memory, or, while every buffer is queued, read back later.
 //  - advance(): the written prefix grew (chunked parallel downloads, bytes out of order);
 //    its new bytes are read back from the page cache in `step`s and hashed.
-//  - stage(): the piece just written at the end of the prefix (one connection, in file
-//    order); a copy goes into one of a few small buffers, hashed from memory when full: no
-//    read-back. While every buffer is still queued (the hash is behind), pieces are not
-//    copied but read back later instead, so the I/O thread never waits.
-// Copying the piece while it is hot in the cache costs the I/O thread less than the read-back
-// costs the pool; hashing on the I/O thread itself measured slower (it is the bottleneck;
-// see bench/README.md).
+// Bytes given to write_behind() are in the file only once drain() (or finish()) says so;
+// first_unwritten() tells the journal where the bytes on disk end meanwhile.
 #pragma once
 
 #include "studio/download/sha256_stream.hpp"
@@ -20,6 +24,10 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <set>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -35,37 +43,61 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
   struct result {
     std::string digest;  // empty: the file could not be read back (or hashing was off)
     bool synced = false;  // fsync succeeded
+    std::string write_error;  // a write_behind() block could not be written
+    std::uint64_t written_behind = 0;  // bytes write_behind() took (the rest the caller wrote)
+    std::uint64_t written_direct = 0;  // of those, written with O_DIRECT
   };
 
-  // Opens its own descriptor of `path` (which must exist); throws std::runtime_error when it
-  // cannot. `hash` false: only writeback and the final fsync. `step`: bytes to gather before
-  // a read-back or writeback job. stage() uses at most `max_buffers` of `buffer_bytes`.
-  prefix_hasher(boost::asio::thread_pool& pool, const std::filesystem::path& path, bool hash,
-                std::uint64_t step = 8ULL << 20, std::size_t buffer_bytes = 256U << 10,
-                std::size_t max_buffers = 32);
+  struct options {
+    bool write_behind = true;  // false: write_behind() always answers false
+    bool direct_io = true;     // write full aligned buffers with O_DIRECT where the file system can
+    std::uint64_t step = 8ULL << 20;  // bytes to gather before a read-back or writeback job
+    std::size_t buffer_bytes = 256U << 10;  // staging buffers: at most max_buffers of these
+    std::size_t max_buffers = 32;
+  };
+
+  // Opens its own descriptors of `path` (which must exist); throws std::runtime_error when it
+  // cannot. `hash` false: only writes, writeback and the final fsync.
+  prefix_hasher(boost::asio::thread_pool& pool, const std::filesystem::path& path, bool hash, options opts);
+  prefix_hasher(boost::asio::thread_pool& pool, const std::filesystem::path& path, bool hash)
+      : prefix_hasher(pool, path, hash, options{}) {}
   ~prefix_hasher();
   prefix_hasher(const prefix_hasher&) = delete;
   prefix_hasher& operator=(const prefix_hasher&) = delete;
 
   // I/O thread: the first `written` bytes of the file are on it. Cheap when little is new.
   void advance(std::uint64_t written);
+  // I/O thread: `data` is to be written at `offset`, where the bytes handed over so far end.
+  // True: it was copied and will be written (and hashed) from the pool. False: nothing was
+  // taken; write it yourself and call stage().
+  bool write_behind(std::uint64_t offset, std::string_view data);
   // I/O thread: `data` was just written at byte `offset`, where the file's written prefix
   // ended; the prefix now ends after it. Use instead of advance() for in-order bytes.
   void stage(std::uint64_t offset, std::string_view data);
+  // I/O thread: the first byte handed to write_behind() that may not be in the file yet.
+  std::optional<std::uint64_t> first_unwritten();
+  // I/O thread: writes what write_behind() still holds and resumes once every such write has
+  // ended; answers the first write error ("" when none). Safe to call more than once.
+  boost::asio::awaitable<std::string> drain();
   // I/O thread: the file was truncated; hashing starts again from byte 0.
   void restart();
-  // Hashes up to `length`, fsyncs, and returns; runs after all work queued before it.
+  // Drains, hashes up to `length`, fsyncs, and returns; runs after all work queued before it.
   boost::asio::awaitable<result> finish(std::uint64_t length);
   // Queued work is skipped from now on (the download ended without needing the digest).
   void abandon() { abandoned_ = true; }
 
  private:
-  using buffer = std::unique_ptr<char[]>;
+  struct free_deleter {
+    void operator()(char* p) const { std::free(p); }
+  };
+  using buffer = std::unique_ptr<char, free_deleter>;  // 4 KiB-aligned, for O_DIRECT
   void hash_range(std::uint64_t from, std::uint64_t to);  // on the strand: read back
   void hash_block(const buffer& buf, std::uint64_t off, std::size_t len);  // on the strand: from memory
   void queue_read_back(std::uint64_t to);  // I/O thread
   void start_writeback(std::uint64_t written);  // I/O thread
   void flush();  // I/O thread: queues the filled part of the staging buffer
+  void write_block(const buffer& buf, std::uint64_t off, std::size_t len);  // pool
+  void written(std::uint64_t off);  // pool: the block at `off` has ended (written or failed)
   buffer try_take_buffer();  // I/O thread; null when all are queued
   void give_back(buffer buf);  // any thread
 
@@ -73,20 +105,32 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
   // sync_file_range() blocks while the disk is busy (0.6 s at times on the development VM):
   // on its own strand it does not hold up the hashing.
   boost::asio::strand<boost::asio::thread_pool::executor_type> writeback_strand_;
-  int fd_ = -1;
+  boost::asio::thread_pool::executor_type pool_ex_;
+  int fd_ = -1;         // reads, writeback, fsync
+  int write_fd_ = -1;   // write_behind() blocks that cannot go direct; -1: write-behind off
+  int direct_fd_ = -1;  // O_DIRECT; -1 when the file system refuses it
+  std::atomic<bool> direct_ok_ = true;
+  std::uint64_t behind_bytes_ = 0;              // I/O thread
+  std::atomic<std::uint64_t> direct_bytes_ = 0;  // pool
   bool hash_;
   std::uint64_t step_;
   std::uint64_t queued_ = 0;     // I/O thread: prefix handed to the strand
   std::uint64_t writeback_ = 0;  // I/O thread: prefix whose writeback was started
   std::atomic<bool> abandoned_ = false;
-  // Staging, I/O thread only: cur_ holds [queued_, queued_ + cur_len_).
+  // Staging, I/O thread only: cur_ holds [queued_, queued_ + cur_len_), at most cur_cap_
+  // bytes (less than a buffer when it starts off a 4 KiB boundary, so the next one is on it).
   buffer cur_;
-  std::size_t cur_len_ = 0;
+  std::size_t cur_len_ = 0, cur_cap_ = 0;
+  bool cur_writes_ = false;  // cur_ came from write_behind(): the pool writes it
   std::size_t buffer_bytes_, max_buffers_;
-  // Buffers not in use, shared by both sides:
+  // Shared by both sides, under mutex_: buffers not in use; write_behind() blocks not yet
+  // written, by offset; the first write error; who waits in drain().
   std::mutex mutex_;
   std::vector<buffer> free_;
   std::size_t allocated_ = 0;
+  std::set<std::uint64_t> unwritten_;
+  std::string write_error_;
+  std::function<void()> wake_drain_;
   // Strand only:
   sha256_stream sha_;
   std::uint64_t hashed_ = 0;
