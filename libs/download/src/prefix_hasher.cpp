@@ -32,7 +32,8 @@ prefix_hasher::prefix_hasher(net::thread_pool& pool, const std::filesystem::path
       hash_(hash),
       step_(opts.step),
       buffer_bytes_(std::max<std::size_t>(kAlign, opts.buffer_bytes / kAlign * kAlign)),
-      max_buffers_(std::max<std::size_t>(1, opts.max_buffers)) {
+      max_buffers_(std::max<std::size_t>(1, opts.max_buffers)),
+      flush_after_(opts.flush_after) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
   if (opts.write_behind) {
@@ -52,7 +53,9 @@ prefix_hasher::~prefix_hasher() {
 
 bool prefix_hasher::write_behind(std::uint64_t offset, std::string_view data) {
   if (write_fd_ < 0 || data.size() > buffer_bytes_ - kAlign) return false;
-  if (cur_ && (!cur_writes_ || queued_ + cur_len_ != offset)) flush();
+  if (cur_ && (!cur_writes_ || queued_ + cur_len_ != offset ||
+               std::chrono::steady_clock::now() - cur_started_ >= flush_after_))
+    flush();
   buffer spare;  // at most one more buffer: a piece is smaller than one
   if (data.size() > (cur_ ? cur_cap_ - cur_len_ : 0)) {
     spare = try_take_buffer();
@@ -67,11 +70,13 @@ bool prefix_hasher::write_behind(std::uint64_t offset, std::string_view data) {
       queue_read_back(offset);  // what the caller wrote itself before goes first
       cur_ = std::move(spare);
       cur_len_ = 0;
-      cur_cap_ = buffer_bytes_ - offset % kAlign;
+      cur_pad_ = offset % kAlign;  // memory and file offsets agree modulo kAlign
+      cur_cap_ = buffer_bytes_ - cur_pad_;  // and the block ends on a boundary
       cur_writes_ = true;
+      cur_started_ = std::chrono::steady_clock::now();
     }
     auto n = std::min<std::size_t>(data.size(), cur_cap_ - cur_len_);
-    std::memcpy(cur_.get() + cur_len_, data.data(), n);
+    std::memcpy(cur_.get() + cur_pad_ + cur_len_, data.data(), n);
     cur_len_ += n;
     offset += n;
     data.remove_prefix(n);
@@ -89,27 +94,49 @@ std::optional<std::uint64_t> prefix_hasher::first_unwritten() {
   return first;
 }
 
-void prefix_hasher::write_block(const buffer& buf, std::uint64_t off, std::size_t len) {
-  bool direct = direct_fd_ >= 0 && direct_ok_ && off % kAlign == 0 && len % kAlign == 0;
-  std::size_t put = 0;
-  while (put < len) {
-    auto n = ::pwrite(direct ? direct_fd_ : write_fd_, buf.get() + put, len - put, static_cast<off_t>(off + put));
+std::string prefix_hasher::write_all(int fd, const char* data, std::size_t len, std::uint64_t off) {
+  for (std::size_t put = 0; put < len;) {
+    auto n = ::pwrite(fd, data + put, len - put, static_cast<off_t>(off + put));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EINVAL && direct) {  // alignment this file system does not take
-      direct_ok_ = false;
-      direct = false;
-      continue;
-    }
-    if (n <= 0) {
-      std::lock_guard lock(mutex_);
-      if (write_error_.empty()) write_error_ = std::string("write failed: ") + std::strerror(n < 0 ? errno : ENOSPC);
-      return;
-    }
+    if (n < 0 && errno == EINVAL && fd == direct_fd_) return "EINVAL";
+    if (n <= 0) return std::string("write failed: ") + std::strerror(n < 0 ? errno : ENOSPC);
     put += static_cast<std::size_t>(n);
   }
-  if (direct) direct_bytes_ += len;
-  if (!direct && !abandoned_)  // start its writeback, as start_writeback() does for the caller's writes
-    ::sync_file_range(write_fd_, static_cast<off_t>(off), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
+  return {};
+}
+
+void prefix_hasher::write_block(const char* data, std::uint64_t off, std::size_t len) {
+  // `data` sits at the same offset modulo kAlign as `off`: the whole 4 KiB pages inside the
+  // block go direct, the partial ones at its ends through the page cache.
+  const std::uint64_t end = off + len;
+  const std::uint64_t first = (off + kAlign - 1) / kAlign * kAlign, last = end / kAlign * kAlign;
+  std::string error;
+  bool whole = true;  // the whole block through the page cache
+  if (direct_fd_ >= 0 && direct_ok_ && first < last) {
+    error = write_all(direct_fd_, data + (first - off), last - first, first);
+    if (error == "EINVAL") {  // alignment this file system does not take: the page cache from now on
+      direct_ok_ = false;
+      error.clear();
+    } else {
+      whole = false;
+    }
+    if (!whole && error.empty()) {
+      direct_bytes_ += last - first;
+      if (off < first) error = write_all(write_fd_, data, first - off, off);
+      if (error.empty() && last < end) error = write_all(write_fd_, data + (last - off), end - last, last);
+      if (error.empty() && !abandoned_ && (off < first || last < end))
+        ::sync_file_range(write_fd_, static_cast<off_t>(off), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
+    }
+  }
+  if (whole) {
+    error = write_all(write_fd_, data, len, off);
+    if (error.empty() && !abandoned_)  // start its writeback, as start_writeback() does for the caller's writes
+      ::sync_file_range(write_fd_, static_cast<off_t>(off), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
+  }
+  if (!error.empty()) {
+    std::lock_guard lock(mutex_);
+    if (write_error_.empty()) write_error_ = error;
+  }
 }
 
 void prefix_hasher::written(std::uint64_t off) {
@@ -160,6 +187,7 @@ void prefix_hasher::stage(std::uint64_t offset, std::string_view data) {
       if (!cur_) break;  // every buffer is queued: these bytes are read back later
       queue_read_back(offset);  // what was not copied before goes first
       cur_len_ = 0;
+      cur_pad_ = 0;
       cur_cap_ = buffer_bytes_;
       cur_writes_ = false;
     }
@@ -186,7 +214,7 @@ void prefix_hasher::flush() {
   cur_len_ = 0;
   if (!cur_writes_) {
     net::post(strand_, [self = shared_from_this(), b = std::move(cur_), off, len]() mutable {
-      self->hash_block(b, off, len);
+      self->hash_block(b.get(), off, len);
       self->give_back(std::move(b));
     });
     return;
@@ -198,16 +226,17 @@ void prefix_hasher::flush() {
     unwritten_.insert(off);
   }
   auto block = std::make_shared<buffer>(std::move(cur_));
+  const std::size_t pad = cur_pad_;
   auto users = std::make_shared<std::atomic<int>>(hash_ ? 2 : 1);
   auto release = [self = shared_from_this(), block, users] {
     if (--*users == 0) self->give_back(std::move(*block));
   };
-  if (hash_) net::post(strand_, [self = shared_from_this(), block, off, len, release] {
-    self->hash_block(*block, off, len);
+  if (hash_) net::post(strand_, [self = shared_from_this(), block, pad, off, len, release] {
+    self->hash_block(block->get() + pad, off, len);
     release();
   });
-  net::post(pool_ex_, [self = shared_from_this(), block, off, len, release] {
-    self->write_block(*block, off, len);
+  net::post(pool_ex_, [self = shared_from_this(), block, pad, off, len, release] {
+    self->write_block(block->get() + pad, off, len);
     release();
     self->written(off);
   });
@@ -263,12 +292,12 @@ void prefix_hasher::restart() {
   });
 }
 
-void prefix_hasher::hash_block(const buffer& buf, std::uint64_t off, std::size_t len) {
+void prefix_hasher::hash_block(const char* data, std::uint64_t off, std::size_t len) {
   if (abandoned_ || failed_ || off != hashed_) {
     failed_ = failed_ || (!abandoned_ && off != hashed_);
     return;
   }
-  sha_.update(std::string_view(buf.get(), len));
+  sha_.update(std::string_view(data, len));
   hashed_ = off + len;
 }
 

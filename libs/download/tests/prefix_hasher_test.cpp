@@ -3,7 +3,8 @@
 // queued); a restart hashes from byte 0 again, and a file shorter than claimed gives no digest.
 // Write-behind: pieces handed over unwritten end up in the file (O_DIRECT or not, after an
 // unaligned resumed prefix, with the caller writing some itself while every buffer is queued),
-// first_unwritten() says where the file's bytes end meanwhile, and a failed write is reported.
+// first_unwritten() says where the file's bytes end meanwhile, an old buffer is written before it
+// is full, and a failed write is reported.
 #include "studio/download/prefix_hasher.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -196,6 +197,13 @@ TEST_CASE("write-behind: pieces after an unaligned resumed prefix reach the file
     CHECK(r.digest == digest_of(data));
     CHECK_FALSE(h->first_unwritten());
     CHECK(slurp_file(file.path) == data);
+    CHECK(r.written_behind == data.size() - resumed);
+    const int probe = ::open(file.path.c_str(), O_WRONLY | O_DIRECT);  // fails where the file system refuses it
+    if (probe >= 0) ::close(probe);
+    if (direct && probe >= 0)
+      CHECK(r.written_direct > r.written_behind * 9 / 10);  // all but the partial pages at the blocks' ends
+    else
+      CHECK(r.written_direct == 0);
   }
 }
 
@@ -237,4 +245,25 @@ TEST_CASE("write-behind: a write that fails is reported by drain() and finish()"
   REQUIRE(h->write_behind(0, random_bytes(10'000)));
   CHECK(run(ioc, h->drain()).find("No space left") != std::string::npos);
   CHECK_FALSE(finish(ioc, *h, 10'000).write_error.empty());
+}
+
+TEST_CASE("write-behind: a staging buffer older than flush_after is written when the next piece comes") {
+  using namespace std::chrono_literals;
+  for (auto flush_after : {0ms, 3'600'000ms}) {
+    CAPTURE(flush_after.count());
+    net::io_context ioc;
+    net::thread_pool pool(1);  // runs the block writes in the order they are queued
+    scratch file;
+    auto data = random_bytes(2 * 16'384);
+    auto h = std::make_shared<prefix_hasher>(pool, file.path, false, prefix_hasher::options{.flush_after = flush_after});
+    REQUIRE(h->write_behind(0, std::string_view(data).substr(0, 16'384)));
+    REQUIRE(h->write_behind(16'384, std::string_view(data).substr(16'384)));
+    std::promise<void> after_queued_writes;
+    net::post(pool, [&] { after_queued_writes.set_value(); });
+    after_queued_writes.get_future().wait();
+    REQUIRE(h->first_unwritten());
+    CHECK(*h->first_unwritten() == (flush_after == 0ms ? 16'384U : 0U));
+    CHECK(run(ioc, h->drain()).empty());
+    CHECK(slurp_file(file.path) == data);
+  }
 }

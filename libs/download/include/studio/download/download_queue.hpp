@@ -51,10 +51,11 @@ class download_queue {
   boost::asio::any_io_executor ex_;
   queue_options opts_;
   curl_multi_driver driver_;
-  // Hashing (CPU, at most one strand per running download) and blocking file calls (early
-  // writeback, journal saves, which can wait on a busy disk for a good part of a second):
-  // one thread more than two downloads hash on, so a blocked call does not stall the hashing.
-  boost::asio::thread_pool pool_{3};
+  // Hashing (CPU, at most one strand per running download) and blocking file calls (one
+  // connection's block writes, early writeback, journal saves, which can wait on a busy disk
+  // for a good part of a second): threads enough for two downloads' hashing plus a few writes
+  // in flight (the development VM's disk writes 4 MiB blocks fastest 4 at a time).
+  boost::asio::thread_pool pool_{5};
   // Journal writes (fsync included) run here, in order, off the I/O thread: on ext4 an fsync
   // can wait for the writeback of the file being downloaded.
   boost::asio::strand<boost::asio::thread_pool::executor_type> journal_writer_{boost::asio::make_strand(pool_.get_executor())};

@@ -3,9 +3,9 @@
 // TLS, and the writeback of the written prefix is started early (sync_file_range). Three
 // ways to hand it bytes:
 //  - write_behind(): one connection, in file order. The piece is copied into one of a few
-//    staging buffers (4 KiB-aligned); a full buffer is hashed from memory on the strand and
-//    written by another pool thread with O_DIRECT (no page-cache copy on any thread, no
-//    writeback later), unaligned ones through the page cache. The I/O thread then only
+//    staging buffers; a full buffer is hashed from memory on the strand and written by
+//    another pool thread, its whole 4 KiB pages with O_DIRECT (no page-cache copy on any
+//    thread, no writeback later), partial ones through the page cache. The I/O thread then only
 //    receives and copies: it was the bottleneck, and its pwrite() of every TLS record was
 //    half its CPU (see bench/README.md). When no buffer is free, or the file system refuses
 //    O_DIRECT, it answers false and the caller writes the piece itself and calls stage().
@@ -24,6 +24,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <optional>
@@ -52,8 +53,14 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
     bool write_behind = true;  // false: write_behind() always answers false
     bool direct_io = true;     // write full aligned buffers with O_DIRECT where the file system can
     std::uint64_t step = 8ULL << 20;  // bytes to gather before a read-back or writeback job
-    std::size_t buffer_bytes = 256U << 10;  // staging buffers: at most max_buffers of these
-    std::size_t max_buffers = 32;
+    // Staging buffers: at most max_buffers of buffer_bytes (32 MiB per download). Large
+    // blocks: the development VM's disk took 4 s per GiB of direct 256 KiB writes, 1.7 s in
+    // 4 MiB ones, 4 at a time (2.8 s through the page cache with an fsync).
+    std::size_t buffer_bytes = 4U << 20;
+    std::size_t max_buffers = 8;
+    // A staging buffer older than this is written when the next piece arrives, full or not:
+    // on a slow link the file (and so the journal) does not lag by a whole buffer for long.
+    std::chrono::milliseconds flush_after{1000};
   };
 
   // Opens its own descriptors of `path` (which must exist); throws std::runtime_error when it
@@ -92,11 +99,12 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
   };
   using buffer = std::unique_ptr<char, free_deleter>;  // 4 KiB-aligned, for O_DIRECT
   void hash_range(std::uint64_t from, std::uint64_t to);  // on the strand: read back
-  void hash_block(const buffer& buf, std::uint64_t off, std::size_t len);  // on the strand: from memory
+  void hash_block(const char* data, std::uint64_t off, std::size_t len);  // on the strand: from memory
   void queue_read_back(std::uint64_t to);  // I/O thread
   void start_writeback(std::uint64_t written);  // I/O thread
   void flush();  // I/O thread: queues the filled part of the staging buffer
-  void write_block(const buffer& buf, std::uint64_t off, std::size_t len);  // pool
+  void write_block(const char* data, std::uint64_t off, std::size_t len);  // pool
+  std::string write_all(int fd, const char* data, std::size_t len, std::uint64_t off);  // "" or the error
   void written(std::uint64_t off);  // pool: the block at `off` has ended (written or failed)
   buffer try_take_buffer();  // I/O thread; null when all are queued
   void give_back(buffer buf);  // any thread
@@ -117,12 +125,15 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
   std::uint64_t queued_ = 0;     // I/O thread: prefix handed to the strand
   std::uint64_t writeback_ = 0;  // I/O thread: prefix whose writeback was started
   std::atomic<bool> abandoned_ = false;
-  // Staging, I/O thread only: cur_ holds [queued_, queued_ + cur_len_), at most cur_cap_
-  // bytes (less than a buffer when it starts off a 4 KiB boundary, so the next one is on it).
+  // Staging, I/O thread only: cur_ holds [queued_, queued_ + cur_len_) from cur_pad_ on, at
+  // most cur_cap_ bytes. For write_behind() the pad puts each byte at its file offset modulo
+  // 4 KiB, so the whole pages go direct, and the cap ends the block on a page boundary.
   buffer cur_;
-  std::size_t cur_len_ = 0, cur_cap_ = 0;
+  std::size_t cur_len_ = 0, cur_cap_ = 0, cur_pad_ = 0;
   bool cur_writes_ = false;  // cur_ came from write_behind(): the pool writes it
+  std::chrono::steady_clock::time_point cur_started_{};
   std::size_t buffer_bytes_, max_buffers_;
+  std::chrono::milliseconds flush_after_;
   // Shared by both sides, under mutex_: buffers not in use; write_behind() blocks not yet
   // written, by offset; the first write error; who waits in drain().
   std::mutex mutex_;
