@@ -4,7 +4,8 @@
 // with and without the checksum (the cost of hashing inline), and under an nginx
 // `limit_rate` per connection (50 and 20 MB/s) the parallel Range mode vs one connection.
 // Prints every round and the medians. Usage: download_bench [MiB (default 1024)] [rounds (default 3)]
-// [single] (the last: only curl and the single-connection cases, for quicker A/B runs).
+// [single|parallel] (the last: only curl and the single-connection cases, for quicker A/B
+// runs; or only the 4-connection ones, for their timelines with DOWNLOAD_BENCH_LOG=1).
 #include "gateway_process.hpp"
 #include "hf_nginx.hpp"
 #include "studio/test/observe.hpp"
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
   std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 1024;
   int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
   const bool single_only = argc > 3 && std::string(argv[3]) == "single";
+  const bool parallel_only = argc > 3 && std::string(argv[3]) == "parallel";  // 4 connections only, for timelines
   std::size_t size = mib << 20;
   std::cout << "generating 4 files of " << mib << " MiB..." << std::endl;
   hf_nginx hub({{"hashed.gguf", size},
@@ -132,6 +134,15 @@ int main(int argc, char** argv) {
   std::vector<double> curl_s, hashed_s, unhashed_s, capped1_s, capped4_s, slow1_s, slow4_s;
   std::vector<double> curl_cpu, hashed_io, hashed_other, unhashed_io, unhashed_other, hashed_wait, unhashed_wait;
   std::printf("file: %zu MiB, nginx over TLS on loopback, %d rounds\n", mib, rounds);
+  if (parallel_only) {
+    for (int r = 0; r < rounds; ++r) {
+      const double fast = gateway_seconds(hub, catalog, "capped.gguf", parallel).seconds;
+      const double slow = gateway_seconds(hub, catalog, "capped20.gguf", parallel).seconds;
+      std::printf("round %d: 4 connections, 50 MB/s cap each %.2f s, 20 MB/s cap each %.2f s\n", r + 1, fast, slow);
+      std::fflush(stdout);
+    }
+    return 0;
+  }
   for (int r = 0; r < rounds; ++r) {
     const timed c = curl_seconds(hub, "files/hashed.gguf");
     const timed h = gateway_seconds(hub, catalog, "hashed.gguf", single);

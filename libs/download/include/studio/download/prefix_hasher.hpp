@@ -5,10 +5,11 @@
 //  - write_behind(): one connection, in file order. The piece is copied into one of a few
 //    staging buffers; a full buffer is hashed from memory on the strand and written by
 //    another pool thread, its whole 4 KiB pages with O_DIRECT (no page-cache copy on any
-//    thread, no writeback later), partial ones through the page cache. The I/O thread then only
-//    receives and copies: it was the bottleneck, and its pwrite() of every TLS record was
-//    half its CPU (see bench/README.md). When no buffer is free, or the file system refuses
-//    O_DIRECT, it answers false and the caller writes the piece itself and calls stage().
+//    thread, no writeback later), partial ones (and all, where the file system refuses
+//    O_DIRECT) through the page cache. The I/O thread then only receives and copies: it was
+//    the bottleneck, and its pwrite() of every TLS record was half its CPU (see
+//    bench/README.md). When no buffer is free (the disk is behind), it answers false and the
+//    caller writes the piece itself and calls stage().
 //  - stage(): the piece the caller just wrote at the end of the prefix (in file order); a
 //    copy is hashed from memory, or, while every buffer is queued, read back later.
 //  - advance(): the written prefix grew (chunked parallel downloads, bytes out of order);
@@ -25,14 +26,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <functional>
-#include <optional>
-#include <set>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +52,7 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
 
   struct options {
     bool write_behind = true;  // false: write_behind() always answers false
-    bool direct_io = true;     // write full aligned buffers with O_DIRECT where the file system can
+    bool direct_io = true;     // write whole 4 KiB pages with O_DIRECT where the file system can
     std::uint64_t step = 8ULL << 20;  // bytes to gather before a read-back or writeback job
     // Staging buffers: at most max_buffers of buffer_bytes (32 MiB per download). Large
     // blocks: the development VM's disk took 4 s per GiB of direct 256 KiB writes, 1.7 s in
@@ -115,7 +116,7 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
   boost::asio::strand<boost::asio::thread_pool::executor_type> writeback_strand_;
   boost::asio::thread_pool::executor_type pool_ex_;
   int fd_ = -1;         // reads, writeback, fsync
-  int write_fd_ = -1;   // write_behind() blocks that cannot go direct; -1: write-behind off
+  int write_fd_ = -1;   // write_behind() pages that cannot go direct; -1: write-behind off
   int direct_fd_ = -1;  // O_DIRECT; -1 when the file system refuses it
   std::atomic<bool> direct_ok_ = true;
   std::uint64_t behind_bytes_ = 0;              // I/O thread
