@@ -20,6 +20,7 @@ download::queue_options download_options(const gateway_config& config) {
   o.parallel_min_bytes = config.download_parallel_min_bytes;
   o.retry_base = config.download_retry_base;
   o.disk_reserve_bytes = config.download_disk_reserve_bytes;
+  o.direct_io = !config.download_buffered_io;
   return o;
 }
 

@@ -108,3 +108,12 @@ TEST_CASE("queueing: 404 outside the catalog, 'present' without force") {
   CHECK(present.status == 200);
   CHECK(boost::json::parse(present.body).at("status").as_string() == "present");
 }
+
+TEST_CASE("download settings reach the queue's options") {
+  gateway_config config;
+  config.download_connections = 3;
+  CHECK(api::download_options(config).connections == 3);
+  CHECK(api::download_options(config).direct_io);
+  config.download_buffered_io = true;
+  CHECK_FALSE(api::download_options(config).direct_io);
+}

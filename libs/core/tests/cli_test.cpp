@@ -107,6 +107,8 @@ TEST_CASE("a boolean setting: bare flag, --flag=false, env words, config-file tr
   CHECK(config_of({}, {{"STUDIO_METRICS_PUBLIC", "yes"}}).metrics_public);
   CHECK(config_of({"--config", file.string()}).metrics_public);
   CHECK(!config_of({"--config", file.string()}, {{"STUDIO_METRICS_PUBLIC", "off"}}).metrics_public);
+  CHECK(!config_of({}).download_buffered_io);
+  CHECK(config_of({}, {{"STUDIO_DOWNLOAD_BUFFERED_IO", "true"}}).download_buffered_io);
   const auto bad = exit_of({}, {{"STUDIO_METRICS_PUBLIC", "maybe"}});
   CHECK(bad.code == 2);
   CHECK(bad.output.find("STUDIO_METRICS_PUBLIC") != std::string::npos);

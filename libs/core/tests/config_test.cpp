@@ -70,7 +70,7 @@ TEST_CASE("the table is consistent: unique keys, flags and env vars, all documen
     CHECK(!spec.default_text.empty());
     CHECK(find_setting(spec.key) == &spec);
   }
-  CHECK(settings().size() == 36);  // 21 foundation + 7 download + metrics_public + swagger_ui_dir + 6 scheduling
+  CHECK(settings().size() == 37);  // 21 foundation + 8 download + metrics_public + swagger_ui_dir + 6 scheduling
   CHECK(find_setting("nope") == nullptr);
 }
 

@@ -105,6 +105,7 @@ net::awaitable<attempt_result> fetch_attempt(job_context& ctx, std::shared_ptr<j
   const bool in_order = segs.size() == 1;  // one connection: its pieces are written and hashed from the pool
   prefix_hasher::options hopts;
   hopts.write_behind = in_order;
+  hopts.direct_io = opts.direct_io;
   hasher_guard hasher{std::make_shared<prefix_hasher>(ctx.pool, part, expected_sha.has_value(), hopts)};
   writer = hasher.h;
   job->first_unwritten = [w = std::weak_ptr<prefix_hasher>(writer)] {

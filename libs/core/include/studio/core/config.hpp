@@ -55,6 +55,7 @@ struct gateway_config {
   unsigned download_stall_seconds = 30;                // below 1 KiB/s this long counts as a stall
   std::chrono::milliseconds download_retry_base{1000};  // first retry delay (doubles, max 60 s)
   std::uint64_t download_disk_reserve_bytes = 536870912;  // free space a download must leave
+  bool download_buffered_io = false;                   // never O_DIRECT: every write through the page cache
   bool metrics_public = false;                         // GET /metrics needs no key
   unsigned max_running_instances = 0;                  // named instances running at once; 0 = unlimited
   bool enable_lru_eviction = false;                    // stop the least recently used one to make room

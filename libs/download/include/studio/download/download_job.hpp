@@ -41,6 +41,7 @@ struct queue_options {
   unsigned connections = 4;
   std::uint64_t parallel_min_bytes = 64ULL << 20;
   std::uint64_t chunk_bytes = 32ULL << 20;  // parallel downloads fetch chunks of this size in order
+  bool direct_io = true;  // one connection's whole pages written with O_DIRECT where the file system takes it
   unsigned max_failures_in_a_row = 5;
   std::chrono::milliseconds retry_base{1000};
   std::chrono::milliseconds retry_cap{60000};
