@@ -58,7 +58,8 @@ struct hasher_guard {
 
 // Fetches the planned segments once: up to `connections` Range requests at a time, each
 // taking the next unfetched chunk in file order when its previous one is done. Updates
-// job->progress as bytes land; the written prefix is hashed meanwhile on the pool.
+// job->progress as bytes land; the written prefix is hashed meanwhile on the pool. Sets
+// `writer` to the attempt's prefix_hasher, which fetch_once drains whatever the outcome.
 net::awaitable<attempt_result> fetch_attempt(job_context& ctx, std::shared_ptr<job_state> job, const resolved_file& rf,
                                              const std::optional<std::string>& expected_sha,
                                              std::shared_ptr<prefix_hasher>& writer) {
@@ -180,12 +181,12 @@ net::awaitable<attempt_result> fetch_attempt(job_context& ctx, std::shared_ptr<j
       s.done += data.size();
       job->downloaded += data.size();
       progressed = true;
-      if (behind)
-        ;  // the pool writes and hashes it
-      else if (in_order)
-        hasher.h->stage(static_cast<std::uint64_t>(off), data);
-      else if (i == first_open || !size_known)
-        hasher.h->advance(prefix());
+      if (!behind) {  // else the pool writes and hashes it
+        if (in_order)
+          hasher.h->stage(static_cast<std::uint64_t>(off), data);
+        else if (i == first_open || !size_known)
+          hasher.h->advance(prefix());
+      }
       ctx.changed(*job, false);
       return true;
     };
@@ -300,7 +301,7 @@ net::awaitable<attempt_result> fetch_attempt(job_context& ctx, std::shared_ptr<j
                std::chrono::duration_cast<std::chrono::milliseconds>(received_at - fetch_started).count());
   auto fin = co_await hasher.h->finish(written);
   hasher.h.reset();
-  if (!fin.write_error.empty()) co_return attempt_result{attempt_result::kind::fail, fin.write_error};
+  if (!fin.write_error.empty()) co_return attempt_result{attempt_result::kind::fail, fin.write_error};  // ends it
   spdlog::info("download {}: {} and synced in {} ms{}", job->spec.file, expected_sha ? "hashed" : "not hashed (no checksum)",
                std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - received_at).count(),
                fin.written_behind == 0 ? std::string()
@@ -348,13 +349,9 @@ net::awaitable<attempt_result> fetch_once(job_context& ctx, std::shared_ptr<job_
     thrown = std::current_exception();
   }
   if (writer) {
-    const auto first_unwritten = writer->first_unwritten();
     auto error = co_await writer->drain();
-    if (!error.empty()) {
-      if (job->progress && first_unwritten) clamp_to_written(*job->progress, *first_unwritten);
-      if (!thrown && r.what != attempt_result::kind::fail && r.what != attempt_result::kind::cancelled)
-        r = attempt_result{attempt_result::kind::fail, error};
-    }
+    if (!error.empty() && !thrown && r.what != attempt_result::kind::cancelled)
+      r = attempt_result{attempt_result::kind::fail, error};  // e.g. the disk is full: ends the download
   }
   job->first_unwritten = nullptr;
   if (thrown) std::rethrow_exception(thrown);

@@ -94,15 +94,14 @@ std::optional<std::uint64_t> prefix_hasher::first_unwritten() {
   return first;
 }
 
-std::string prefix_hasher::write_all(int fd, const char* data, std::size_t len, std::uint64_t off) {
+int prefix_hasher::write_all(int fd, const char* data, std::size_t len, std::uint64_t off) {
   for (std::size_t put = 0; put < len;) {
     auto n = ::pwrite(fd, data + put, len - put, static_cast<off_t>(off + put));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EINVAL && fd == direct_fd_) return "EINVAL";
-    if (n <= 0) return std::string("write failed: ") + std::strerror(n < 0 ? errno : ENOSPC);
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
     put += static_cast<std::size_t>(n);
   }
-  return {};
+  return 0;
 }
 
 void prefix_hasher::write_block(const char* data, std::uint64_t off, std::size_t len) {
@@ -110,32 +109,32 @@ void prefix_hasher::write_block(const char* data, std::uint64_t off, std::size_t
   // block go direct, the partial ones at its ends through the page cache.
   const std::uint64_t end = off + len;
   const std::uint64_t first = (off + kAlign - 1) / kAlign * kAlign, last = end / kAlign * kAlign;
-  std::string error;
+  int error = 0;
   bool whole = true;  // the whole block through the page cache
   if (direct_fd_ >= 0 && direct_ok_ && first < last) {
     error = write_all(direct_fd_, data + (first - off), last - first, first);
-    if (error == "EINVAL") {  // alignment this file system does not take: the page cache from now on
+    if (error == EINVAL) {  // alignment this file system does not take: the page cache from now on
       direct_ok_ = false;
-      error.clear();
+      error = 0;
     } else {
       whole = false;
     }
-    if (!whole && error.empty()) {
+    if (!whole && error == 0) {
       direct_bytes_ += last - first;
       if (off < first) error = write_all(write_fd_, data, first - off, off);
-      if (error.empty() && last < end) error = write_all(write_fd_, data + (last - off), end - last, last);
-      if (error.empty() && !abandoned_ && (off < first || last < end))
+      if (error == 0 && last < end) error = write_all(write_fd_, data + (last - off), end - last, last);
+      if (error == 0 && !abandoned_ && (off < first || last < end))
         ::sync_file_range(write_fd_, static_cast<off_t>(off), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
     }
   }
   if (whole) {
     error = write_all(write_fd_, data, len, off);
-    if (error.empty() && !abandoned_)  // start its writeback, as start_writeback() does for the caller's writes
+    if (error == 0 && !abandoned_)  // start its writeback, as start_writeback() does for the caller's writes
       ::sync_file_range(write_fd_, static_cast<off_t>(off), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
   }
-  if (!error.empty()) {
+  if (error != 0) {
     std::lock_guard lock(mutex_);
-    if (write_error_.empty()) write_error_ = error;
+    if (write_error_.empty()) write_error_ = std::string("write failed: ") + std::strerror(error);
   }
 }
 

@@ -105,7 +105,7 @@ class prefix_hasher : public std::enable_shared_from_this<prefix_hasher> {
   void start_writeback(std::uint64_t written);  // I/O thread
   void flush();  // I/O thread: queues the filled part of the staging buffer
   void write_block(const char* data, std::uint64_t off, std::size_t len);  // pool
-  std::string write_all(int fd, const char* data, std::size_t len, std::uint64_t off);  // "" or the error
+  static int write_all(int fd, const char* data, std::size_t len, std::uint64_t off);  // 0 or an errno
   void written(std::uint64_t off);  // pool: the block at `off` has ended (written or failed)
   buffer try_take_buffer();  // I/O thread; null when all are queued
   void give_back(buffer buf);  // any thread
