@@ -2,8 +2,11 @@
 // Face, over TLS on loopback) for a large file, in alternating rounds so that both sides of
 // each comparison see the same machine load: the gateway's single connection vs `curl -o`,
 // with and without the checksum (the cost of hashing inline), and under an nginx
-// `limit_rate` per connection (50 and 20 MB/s) the parallel Range mode vs one connection.
-// Prints every round and the medians. Usage: download_bench [MiB (default 1024)] [rounds (default 3)]
+// cap per connection (50 and 20 MiB/s) the parallel Range mode vs one connection, twice: with
+// nginx's `limit_rate`, which caps each request (each 32 MiB chunk), and with a relay that caps
+// each connection across its requests (nginx stream `proxy_download_rate`). Prints every round
+// and the medians. All files (nginx's, curl's, the gateway's models) live under $TMPDIR
+// (default /tmp): TMPDIR=/dev/shm measures the engine without the disk. Usage: download_bench [MiB (default 1024)] [rounds (default 3)]
 // [single|parallel] (the last: only curl and the single-connection cases, for quicker A/B
 // runs; or only the 4-connection ones, for their timelines with DOWNLOAD_BENCH_LOG=1).
 #include "gateway_process.hpp"
@@ -11,7 +14,9 @@
 #include "studio/test/observe.hpp"
 
 #include <boost/json.hpp>
+#include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +25,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -90,6 +96,17 @@ timed gateway_seconds(const hf_nginx& hub, const fs::path& catalog, const std::s
   return {std::chrono::duration<double>(end - start).count(), io, cpu_seconds(pid) - io, run_queue_seconds(pid, pid)};
 }
 
+// "tmpfs", "ext4" or the magic number of the file system holding `p`.
+std::string file_system_of(const fs::path& p) {
+  struct statfs st {};
+  if (::statfs(p.c_str(), &st) != 0) return "unknown";
+  if (st.f_type == TMPFS_MAGIC) return "tmpfs";
+  if (st.f_type == EXT4_SUPER_MAGIC) return "ext4";
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(st.f_type));
+  return hex;
+}
+
 double children_cpu_seconds() {
   struct rusage u {};
   ::getrusage(RUSAGE_CHILDREN, &u);
@@ -115,14 +132,17 @@ int main(int argc, char** argv) {
   const bool single_only = argc > 3 && std::string(argv[3]) == "single";
   const bool parallel_only = argc > 3 && std::string(argv[3]) == "parallel";  // 4 connections only, for timelines
   std::size_t size = mib << 20;
-  std::cout << "generating 4 files of " << mib << " MiB..." << std::endl;
+  const char* names[] = {"hashed.gguf", "unhashed.gguf", "capped.gguf", "capped20.gguf", "conn50.gguf", "conn20.gguf"};
+  std::cout << "generating " << std::size(names) << " files of " << mib << " MiB..." << std::endl;
   hf_nginx hub({{"hashed.gguf", size},
                 {"unhashed.gguf", size, hf_file::kind::lfs, "files", "not-a-sha256"},
                 {"capped.gguf", size, hf_file::kind::lfs, "capped"},
-                {"capped20.gguf", size, hf_file::kind::lfs, "capped20"}});
+                {"capped20.gguf", size, hf_file::kind::lfs, "capped20"},
+                {"conn50.gguf", size, hf_file::kind::lfs, "files", "", "50m"},
+                {"conn20.gguf", size, hf_file::kind::lfs, "files", "", "20m"}});
   temp_dir cat_dir;
   json::array models;
-  for (const char* f : {"hashed.gguf", "unhashed.gguf", "capped.gguf", "capped20.gguf"})
+  for (const char* f : names)
     models.push_back(json::object{{"name", f}, {"file", f}, {"size_gb", 1}, {"hf_repo", "org/models"}});
   auto catalog = cat_dir.write_file(
       "catalog.json", json::serialize(json::object{
@@ -132,13 +152,18 @@ int main(int argc, char** argv) {
   auto rate = [&](double s) { return static_cast<double>(size) / s / (1 << 20); };
 
   std::vector<double> curl_s, hashed_s, unhashed_s, capped1_s, capped4_s, slow1_s, slow4_s;
+  std::vector<double> conn50_1, conn50_4, conn20_1, conn20_4;
   std::vector<double> curl_cpu, hashed_io, hashed_other, unhashed_io, unhashed_other, hashed_wait, unhashed_wait;
-  std::printf("file: %zu MiB, nginx over TLS on loopback, %d rounds\n", mib, rounds);
+  std::printf("file: %zu MiB, nginx over TLS on loopback, %d rounds; files on %s (%s)\n", mib, rounds,
+              fs::temp_directory_path().c_str(), file_system_of(cat_dir.path()).c_str());
   if (parallel_only) {
     for (int r = 0; r < rounds; ++r) {
       const double fast = gateway_seconds(hub, catalog, "capped.gguf", parallel).seconds;
       const double slow = gateway_seconds(hub, catalog, "capped20.gguf", parallel).seconds;
-      std::printf("round %d: 4 connections, 50 MB/s cap each %.2f s, 20 MB/s cap each %.2f s\n", r + 1, fast, slow);
+      const double fast_conn = gateway_seconds(hub, catalog, "conn50.gguf", parallel).seconds;
+      const double slow_conn = gateway_seconds(hub, catalog, "conn20.gguf", parallel).seconds;
+      std::printf("round %d: 4 connections, limit_rate 50m %.2f s, 20m %.2f s; per-connection cap 50m %.2f s, "
+                  "20m %.2f s\n", r + 1, fast, slow, fast_conn, slow_conn);
       std::fflush(stdout);
     }
     return 0;
@@ -188,16 +213,31 @@ int main(int argc, char** argv) {
                 slow1_s.back(), slow4_s.back(), slow1_s.back() / slow4_s.back());
     std::fflush(stdout);
   }
+  for (auto [name, file, one, four] : {std::tuple{"50m", "conn50.gguf", &conn50_1, &conn50_4},
+                                       std::tuple{"20m", "conn20.gguf", &conn20_1, &conn20_4}}) {
+    for (int r = 0; r < rounds; ++r) {
+      one->push_back(gateway_seconds(hub, catalog, file, single).seconds);
+      four->push_back(gateway_seconds(hub, catalog, file, parallel).seconds);
+      std::printf("round %d: %s cap per connection (stream relay): 1 connection %.2f s, 4 connections %.2f s "
+                  "(%.2fx)\n", r + 1, name, one->back(), four->back(), one->back() / four->back());
+      std::fflush(stdout);
+    }
+  }
   double c = median(curl_s), h = median(hashed_s), u = median(unhashed_s), c1 = median(capped1_s), c4 = median(capped4_s);
   std::printf("medians:\n");
   std::printf("curl -o FILE                      %7.2f s  %8.1f MiB/s\n", c, rate(c));
   std::printf("gateway, 1 connection, sha256    %7.2f s  %8.1f MiB/s  (%.0f%% of curl)\n", h, rate(h), 100 * c / h);
   std::printf("gateway, 1 connection, no hash   %7.2f s  %8.1f MiB/s  (hashing costs %.1f%%)\n", u, rate(u),
               100 * (h - u) / h);
-  std::printf("50 MB/s cap per connection, 1    %7.2f s  %8.1f MiB/s\n", c1, rate(c1));
-  std::printf("50 MB/s cap per connection, 4    %7.2f s  %8.1f MiB/s  (%.2fx)\n", c4, rate(c4), c1 / c4);
+  std::printf("limit_rate 50m (per request), 1   %7.2f s  %8.1f MiB/s\n", c1, rate(c1));
+  std::printf("limit_rate 50m (per request), 4   %7.2f s  %8.1f MiB/s  (%.2fx)\n", c4, rate(c4), c1 / c4);
   double s1 = median(slow1_s), s4 = median(slow4_s);
-  std::printf("20 MB/s cap per connection, 1    %7.2f s  %8.1f MiB/s\n", s1, rate(s1));
-  std::printf("20 MB/s cap per connection, 4    %7.2f s  %8.1f MiB/s  (%.2fx)\n", s4, rate(s4), s1 / s4);
+  std::printf("limit_rate 20m (per request), 1   %7.2f s  %8.1f MiB/s\n", s1, rate(s1));
+  std::printf("limit_rate 20m (per request), 4   %7.2f s  %8.1f MiB/s  (%.2fx)\n", s4, rate(s4), s1 / s4);
+  for (auto [name, one, four] : {std::tuple{"50m", &conn50_1, &conn50_4}, std::tuple{"20m", &conn20_1, &conn20_4}}) {
+    double a = median(*one), b = median(*four);
+    std::printf("%s per connection (relay), 1     %7.2f s  %8.1f MiB/s\n", name, a, rate(a));
+    std::printf("%s per connection (relay), 4     %7.2f s  %8.1f MiB/s  (%.2fx)\n", name, b, rate(b), a / b);
+  }
   return 0;
 }

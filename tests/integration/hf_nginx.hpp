@@ -2,8 +2,10 @@
 // CA generated here with the openssl CLI, a "hub" server (127.0.0.1) answering the resolve
 // protocol and a "CDN" server (reached as localhost, another host name) serving the bytes.
 // Both log "$server_port "$request" $status "$http_authorization" "$http_range" $body_bytes_sent
-// $msec" per request. nginx runs in the foreground as our child (its own process group) and
-// is stopped with the object.
+// $msec" per request. A file with a `connection_cap` is redirected to a TCP relay (nginx's
+// stream module, `proxy_download_rate`) in front of the CDN that caps each connection as a
+// whole, across the keep-alive requests on it (`limit_rate` caps each request). nginx runs in
+// the foreground as our child (its own process group) and is stopped with the object.
 #pragma once
 
 #include "studio/test/child_process.hpp"
@@ -60,6 +62,9 @@ struct hf_file {
   // (20 MB/s), busy (429 with Retry-After: 1 while set_busy(true)), down (always 503)
   std::string cdn_location = "files";
   std::string linked_etag;             // override (e.g. a wrong checksum); default: the real sha256
+  // e.g. "20m": served from files/ through a relay that caps each connection at this many
+  // bytes per second (nginx size units); needs libnginx-mod-stream
+  std::string connection_cap;
 };
 
 class hf_nginx {
@@ -85,11 +90,15 @@ class hf_nginx {
       out.close();
       sha_[f.name] = sha256_of(root / "files" / f.name);
     }
+    for (const auto& f : files)
+      if (!f.connection_cap.empty() && !cap_ports_.count(f.connection_cap)) cap_ports_[f.connection_cap] = 0;
     for (int attempt = 0; attempt < 3; ++attempt) {
-      auto ports = free_ports(3);  // distinct
+      auto ports = free_ports(3 + cap_ports_.size());  // distinct
       hub_port_ = ports[0];
       cdn_port_ = ports[1];
       origin_port_ = ports[2];
+      std::size_t next = 3;
+      for (auto& [cap, port] : cap_ports_) port = ports[next++];
       std::ofstream(root / "nginx.conf") << config(files, repo);
       process_ = std::make_unique<child_process>(
           find_program("nginx"),
@@ -97,7 +106,13 @@ class hf_nginx {
                            (root / "error.log").string(), "-g", "daemon off;"},
                           {},
                           root});
-      bool up = poll_until([&] { return listening(hub_port_) && listening(cdn_port_) && listening(origin_port_); }, std::chrono::seconds(10));
+      auto all_listening = [&] {
+        if (!listening(hub_port_) || !listening(cdn_port_) || !listening(origin_port_)) return false;
+        for (const auto& [cap, port] : cap_ports_)
+          if (!listening(port)) return false;
+        return true;
+      };
+      bool up = poll_until(all_listening, std::chrono::seconds(10));
       if (up) return;
       process_.reset();  // most likely a port taken in between: try new ones
     }
@@ -153,6 +168,12 @@ class hf_nginx {
   std::string config(const std::vector<hf_file>& files, const std::string& repo) const {
     auto root = dir_.path().string();
     std::ostringstream c;
+    if (!cap_ports_.empty()) {
+      const std::filesystem::path module = "/usr/lib/nginx/modules/ngx_stream_module.so";
+      if (!std::filesystem::exists(module))
+        throw std::runtime_error(module.string() + " not found (install the Debian package libnginx-mod-stream)");
+      c << "load_module " << module.string() << ";\n";
+    }
     if (::geteuid() == 0) c << "user root;\n";
     c << "worker_processes 1;\npid " << root << "/nginx.pid;\nevents { worker_connections 128; }\nhttp {\n"
       << "  log_format hf '$server_port \"$request\" $status \"$http_authorization\" \"$http_range\" "
@@ -177,8 +198,9 @@ class hf_nginx {
       c << "      add_header X-Linked-Etag '\"" << etag << "\"' always;\n"
         << "      add_header X-Linked-Size " << f.size << " always;\n"
         << "      add_header ETag '\"not-the-file\"' always;\n"
-        << "      return 302 https://localhost:" << cdn_port_ << "/" << f.cdn_location << "/" << f.name
-        << "?X-Amz-Signature=abc;\n    }\n";
+        << "      return 302 https://localhost:"
+        << (f.connection_cap.empty() ? cdn_port_ : cap_ports_.at(f.connection_cap)) << "/"
+        << (f.connection_cap.empty() ? f.cdn_location : "files") << "/" << f.name << "?X-Amz-Signature=abc;\n    }\n";
     }
     c << "    location /gated/ {\n      if ($http_authorization = \"\") {\n"
       << "        add_header X-Error-Code GatedRepo always;\n        return 401 '{\"error\":\"gated\"}';\n      }\n"
@@ -201,6 +223,15 @@ class hf_nginx {
       << "      proxy_read_timeout 300ms;\n      proxy_buffering off;\n    }\n  }\n"
       << "  server {\n    listen 127.0.0.1:" << origin_port_ << ";\n    access_log off;\n"
       << "    location / { root " << root << "/files; limit_rate_after 1m; limit_rate $stall_rate; }\n  }\n}\n";
+    if (!cap_ports_.empty()) {
+      // TLS passes through untouched (the CDN's certificate names localhost); nginx lets a
+      // connection read rate × (whole seconds since it opened + 1) bytes.
+      c << "stream {\n";
+      for (const auto& [cap, port] : cap_ports_)
+        c << "  server {\n    listen 127.0.0.1:" << port << ";\n    proxy_pass 127.0.0.1:" << cdn_port_
+          << ";\n    proxy_download_rate " << cap << ";\n    proxy_buffer_size 64k;\n  }\n";
+      c << "}\n";
+    }
     return c.str();
   }
 
@@ -208,6 +239,7 @@ class hf_nginx {
   std::filesystem::path ca_;
   std::map<std::string, std::string> sha_;
   unsigned short hub_port_ = 0, cdn_port_ = 0, origin_port_ = 0;
+  std::map<std::string, unsigned short> cap_ports_;  // connection_cap → its relay's port
   std::unique_ptr<child_process> process_;
 };
 
