@@ -229,7 +229,7 @@ class hf_nginx {
       c << "stream {\n";
       for (const auto& [cap, port] : cap_ports_)
         c << "  server {\n    listen 127.0.0.1:" << port << ";\n    proxy_pass 127.0.0.1:" << cdn_port_
-          << ";\n    proxy_download_rate " << cap << ";\n    proxy_buffer_size 64k;\n  }\n";
+          << ";\n    proxy_download_rate " << cap << ";\n    proxy_buffer_size 1m;\n  }\n";
       c << "}\n";
     }
     return c.str();
