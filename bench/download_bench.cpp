@@ -206,14 +206,14 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     capped1_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", single).seconds);
     capped4_s.push_back(gateway_seconds(hub, catalog, "capped.gguf", parallel).seconds);
-    std::printf("round %d: 50 MB/s cap per connection: 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
+    std::printf("round %d: limit_rate 50m (per request): 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
                 capped1_s.back(), capped4_s.back(), capped1_s.back() / capped4_s.back());
     std::fflush(stdout);
   }
   for (int r = 0; r < rounds; ++r) {
     slow1_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", single).seconds);
     slow4_s.push_back(gateway_seconds(hub, catalog, "capped20.gguf", parallel).seconds);
-    std::printf("round %d: 20 MB/s cap per connection: 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
+    std::printf("round %d: limit_rate 20m (per request): 1 connection %.2f s, 4 connections %.2f s (%.2fx)\n", r + 1,
                 slow1_s.back(), slow4_s.back(), slow1_s.back() / slow4_s.back());
     std::fflush(stdout);
   }
