@@ -17,6 +17,7 @@
 #include <linux/magic.h>
 #include <sys/resource.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -140,6 +141,11 @@ int main(int argc, char** argv) {
                 {"capped20.gguf", size, hf_file::kind::lfs, "capped20"},
                 {"conn50.gguf", size, hf_file::kind::lfs, "files", "", "50m"},
                 {"conn20.gguf", size, hf_file::kind::lfs, "files", "", "20m"}});
+  // The generated files are dirty in the page cache; on a disk the kernel would write them back
+  // (6 GiB) during the first rounds. Write them now, outside the timings.
+  const auto sync_start = std::chrono::steady_clock::now();
+  ::sync();
+  std::printf("generated files synced in %.1f s\n", seconds_since(sync_start));
   temp_dir cat_dir;
   json::array models;
   for (const char* f : names)
@@ -169,8 +175,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   // Untimed: the first curl after the files were generated was 1.3-2x slower than the later
-  // ones in every run (on tmpfs and ext4 alike, its CPU time as much higher), which flattered
-  // the gateway's share in round 1.
+  // ones in every run (on tmpfs too, its CPU time as much higher), which flattered the
+  // gateway's share in round 1.
   curl_seconds(hub, "files/hashed.gguf");
   for (int r = 0; r < rounds; ++r) {
     const timed c = curl_seconds(hub, "files/hashed.gguf");
