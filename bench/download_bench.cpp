@@ -6,9 +6,10 @@
 // nginx's `limit_rate`, which caps each request (each 32 MiB chunk), and with a relay that caps
 // each connection across its requests (nginx stream `proxy_download_rate`). Prints every round
 // and the medians. All files (nginx's, curl's, the gateway's models) live under $TMPDIR
-// (default /tmp): TMPDIR=/dev/shm measures the engine without the disk. Usage: download_bench [MiB (default 1024)] [rounds (default 3)]
-// [single|parallel] (the last: only curl and the single-connection cases, for quicker A/B
-// runs; or only the 4-connection ones, for their timelines with DOWNLOAD_BENCH_LOG=1).
+// (default /tmp): TMPDIR=/dev/shm measures the engine without the disk.
+// Usage: download_bench [MiB (default 1024)] [rounds (default 3)] [single|parallel] (the last:
+// only curl and the single-connection cases, for quicker A/B runs; or only the 4-connection
+// ones, for their timelines with DOWNLOAD_BENCH_LOG=1).
 #include "gateway_process.hpp"
 #include "hf_nginx.hpp"
 #include "studio/test/observe.hpp"
@@ -26,7 +27,6 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
-#include <tuple>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -133,14 +133,20 @@ int main(int argc, char** argv) {
   const bool single_only = argc > 3 && std::string(argv[3]) == "single";
   const bool parallel_only = argc > 3 && std::string(argv[3]) == "parallel";  // 4 connections only, for timelines
   std::size_t size = mib << 20;
-  const char* names[] = {"hashed.gguf", "unhashed.gguf", "capped.gguf", "capped20.gguf", "conn50.gguf", "conn20.gguf"};
-  std::cout << "generating " << std::size(names) << " files of " << mib << " MiB..." << std::endl;
-  hf_nginx hub({{"hashed.gguf", size},
-                {"unhashed.gguf", size, hf_file::kind::lfs, "files", "not-a-sha256"},
-                {"capped.gguf", size, hf_file::kind::lfs, "capped"},
-                {"capped20.gguf", size, hf_file::kind::lfs, "capped20"},
-                {"conn50.gguf", size, hf_file::kind::lfs, "files", "", "50m"},
-                {"conn20.gguf", size, hf_file::kind::lfs, "files", "", "20m"}});
+  // Capped per connection by the stand-in's relay: the cap, the file, 1- and 4-connection seconds.
+  struct relay_case {
+    const char* cap;
+    const char* file;
+    std::vector<double> one, four;
+  };
+  relay_case relay_cases[] = {{"50m", "conn50.gguf", {}, {}}, {"20m", "conn20.gguf", {}, {}}};
+  std::vector<hf_file> files = {{"hashed.gguf", size},
+                                {"unhashed.gguf", size, hf_file::kind::lfs, "files", "not-a-sha256"},
+                                {"capped.gguf", size, hf_file::kind::lfs, "capped"},
+                                {"capped20.gguf", size, hf_file::kind::lfs, "capped20"}};
+  for (const auto& rc : relay_cases) files.push_back({rc.file, size, hf_file::kind::lfs, "files", "", rc.cap});
+  std::cout << "generating " << files.size() << " files of " << mib << " MiB..." << std::endl;
+  hf_nginx hub(files);
   // The generated files are dirty in the page cache; on a disk the kernel would write them back
   // (6 GiB) during the first rounds. Write them now, outside the timings.
   const auto sync_start = std::chrono::steady_clock::now();
@@ -148,8 +154,8 @@ int main(int argc, char** argv) {
   std::printf("generated files synced in %.1f s\n", seconds_since(sync_start));
   temp_dir cat_dir;
   json::array models;
-  for (const char* f : names)
-    models.push_back(json::object{{"name", f}, {"file", f}, {"size_gb", 1}, {"hf_repo", "org/models"}});
+  for (const auto& f : files)
+    models.push_back(json::object{{"name", f.name}, {"file", f.name}, {"size_gb", 1}, {"hf_repo", "org/models"}});
   auto catalog = cat_dir.write_file(
       "catalog.json", json::serialize(json::object{
                           {"categories", json::array{json::object{{"id", "b"}, {"name", "B"}, {"models", models}}}}}));
@@ -158,7 +164,6 @@ int main(int argc, char** argv) {
   auto rate = [&](double s) { return static_cast<double>(size) / s / (1 << 20); };
 
   std::vector<double> curl_s, hashed_s, unhashed_s, capped1_s, capped4_s, slow1_s, slow4_s;
-  std::vector<double> conn50_1, conn50_4, conn20_1, conn20_4;
   std::vector<double> curl_cpu, hashed_io, hashed_other, unhashed_io, unhashed_other, hashed_wait, unhashed_wait;
   std::printf("file: %zu MiB, nginx over TLS on loopback, %d rounds; files on %s (%s)\n", mib, rounds,
               fs::temp_directory_path().c_str(), file_system_of(cat_dir.path()).c_str());
@@ -166,10 +171,10 @@ int main(int argc, char** argv) {
     for (int r = 0; r < rounds; ++r) {
       const double fast = gateway_seconds(hub, catalog, "capped.gguf", parallel).seconds;
       const double slow = gateway_seconds(hub, catalog, "capped20.gguf", parallel).seconds;
-      const double fast_conn = gateway_seconds(hub, catalog, "conn50.gguf", parallel).seconds;
-      const double slow_conn = gateway_seconds(hub, catalog, "conn20.gguf", parallel).seconds;
-      std::printf("round %d: 4 connections, limit_rate 50m %.2f s, 20m %.2f s; per-connection cap 50m %.2f s, "
-                  "20m %.2f s\n", r + 1, fast, slow, fast_conn, slow_conn);
+      std::printf("round %d: 4 connections, limit_rate 50m %.2f s, 20m %.2f s", r + 1, fast, slow);
+      for (const auto& rc : relay_cases)
+        std::printf("; %s per connection %.2f s", rc.cap, gateway_seconds(hub, catalog, rc.file, parallel).seconds);
+      std::printf("\n");
       std::fflush(stdout);
     }
     return 0;
@@ -223,13 +228,12 @@ int main(int argc, char** argv) {
                 slow1_s.back(), slow4_s.back(), slow1_s.back() / slow4_s.back());
     std::fflush(stdout);
   }
-  for (auto [name, file, one, four] : {std::tuple{"50m", "conn50.gguf", &conn50_1, &conn50_4},
-                                       std::tuple{"20m", "conn20.gguf", &conn20_1, &conn20_4}}) {
+  for (auto& rc : relay_cases) {
     for (int r = 0; r < rounds; ++r) {
-      one->push_back(gateway_seconds(hub, catalog, file, single).seconds);
-      four->push_back(gateway_seconds(hub, catalog, file, parallel).seconds);
+      rc.one.push_back(gateway_seconds(hub, catalog, rc.file, single).seconds);
+      rc.four.push_back(gateway_seconds(hub, catalog, rc.file, parallel).seconds);
       std::printf("round %d: %s cap per connection (stream relay): 1 connection %.2f s, 4 connections %.2f s "
-                  "(%.2fx)\n", r + 1, name, one->back(), four->back(), one->back() / four->back());
+                  "(%.2fx)\n", r + 1, rc.cap, rc.one.back(), rc.four.back(), rc.one.back() / rc.four.back());
       std::fflush(stdout);
     }
   }
@@ -244,10 +248,10 @@ int main(int argc, char** argv) {
   double s1 = median(slow1_s), s4 = median(slow4_s);
   std::printf("limit_rate 20m (per request), 1   %7.2f s  %8.1f MiB/s\n", s1, rate(s1));
   std::printf("limit_rate 20m (per request), 4   %7.2f s  %8.1f MiB/s  (%.2fx)\n", s4, rate(s4), s1 / s4);
-  for (auto [name, one, four] : {std::tuple{"50m", &conn50_1, &conn50_4}, std::tuple{"20m", &conn20_1, &conn20_4}}) {
-    double a = median(*one), b = median(*four);
-    std::printf("%s per connection (relay), 1     %7.2f s  %8.1f MiB/s\n", name, a, rate(a));
-    std::printf("%s per connection (relay), 4     %7.2f s  %8.1f MiB/s  (%.2fx)\n", name, b, rate(b), a / b);
+  for (const auto& rc : relay_cases) {
+    double a = median(rc.one), b = median(rc.four);
+    std::printf("%s per connection (relay), 1     %7.2f s  %8.1f MiB/s\n", rc.cap, a, rate(a));
+    std::printf("%s per connection (relay), 4     %7.2f s  %8.1f MiB/s  (%.2fx)\n", rc.cap, b, rate(b), a / b);
   }
   return 0;
 }
