@@ -91,7 +91,7 @@ class hf_nginx {
       sha_[f.name] = sha256_of(root / "files" / f.name);
     }
     for (const auto& f : files)
-      if (!f.connection_cap.empty() && !cap_ports_.count(f.connection_cap)) cap_ports_[f.connection_cap] = 0;
+      if (!f.connection_cap.empty()) cap_ports_.try_emplace(f.connection_cap, 0);
     for (int attempt = 0; attempt < 3; ++attempt) {
       auto ports = free_ports(3 + cap_ports_.size());  // distinct
       hub_port_ = ports[0];
