@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <csignal>
+#include <tuple>
 
 namespace studio::supervisor {
 namespace net = boost::asio;
@@ -134,7 +135,7 @@ start_result llama_instance::launch(const start_request& request) {
     const int fd = p->launch_end.release();
     ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(output_pipe_bytes));  // best effort
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    p->reader.assign(fd);
+    p->fd = fd;
   }
   c->process = bp::process(net::any_io_executor(strand_), pid);
   c->pid = c->process.id();
@@ -209,7 +210,7 @@ std::size_t llama_instance::take_output(const child_ptr& c, output_pipe& pipe, s
   std::size_t got = 0;
   bool ended = false;
   while (got < max_bytes) {
-    const ssize_t n = ::read(pipe.reader.native_handle(), chunk, std::min(sizeof chunk, max_bytes - got));
+    const ssize_t n = ::read(pipe.fd, chunk, std::min(sizeof chunk, max_bytes - got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n <= 0) {
@@ -258,9 +259,19 @@ net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
   net::steady_timer pause(strand_);
   std::size_t taken = 0;
   while (!pipe.at_end) {
-    auto [ec] = co_await pipe.reader.async_wait(net::posix::stream_descriptor::wait_read,
-                                                net::as_tuple(net::use_awaitable));
-    if (ec) break;
+    // In the reactor for the wait only (see output_pipe): an epoll_ctl each
+    // way per batch instead of a wake-up per line written during the pause.
+    boost::system::error_code ec;
+    pipe.reader.assign(pipe.fd, ec);
+    if (!ec) std::tie(ec) = co_await pipe.reader.async_wait(net::posix::stream_descriptor::wait_read,
+                                                            net::as_tuple(net::use_awaitable));
+    if (pipe.reader.is_open()) pipe.reader.release();
+    if (ec) {
+      if (ec != net::error::operation_aborted)
+        spdlog::warn("instance {}: cannot watch the child's {}: {}", settings_.name, is_stderr ? "stderr" : "stdout",
+                     ec.message());
+      break;
+    }
     if (machine_.state() == instance_state::running && taken < output_read_bytes) {
       pause.expires_after(output_batch_pause);
       auto [pec] = co_await pause.async_wait(net::as_tuple(net::use_awaitable));

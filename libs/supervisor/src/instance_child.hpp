@@ -6,15 +6,26 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/process/v2/process.hpp>
+#include <unistd.h>
 
 namespace studio::supervisor {
 
 // One of the child's output pipes: the launcher fills `launch_end`, whose
-// descriptor then moves to `reader` (which can wait for readability without
-// reading, so that whoever reads takes what the pipe holds right then).
+// descriptor then moves to `fd`. `reader` holds that descriptor only while
+// read_output waits for it to turn readable (without reading, so that whoever
+// reads takes what the pipe holds right then): a descriptor in the reactor's
+// epoll set wakes the I/O thread at every write of the child, wait or no wait,
+// and the lines written while the reader pauses should wake nobody.
 struct llama_instance::output_pipe {
   explicit output_pipe(const boost::asio::any_io_executor& executor) : launch_end(executor), reader(executor) {}
+  ~output_pipe() {
+    if (reader.is_open()) reader.release();
+    if (fd >= 0) ::close(fd);
+  }
+  output_pipe(const output_pipe&) = delete;
+  output_pipe& operator=(const output_pipe&) = delete;
   boost::asio::readable_pipe launch_end;
+  int fd = -1;  // the read end (non-blocking), owned here
   boost::asio::posix::stream_descriptor reader;
   std::string pending;  // output after the last complete line
   bool at_end = false;  // EOF or a read error: nothing more comes
