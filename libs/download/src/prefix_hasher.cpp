@@ -28,7 +28,7 @@ constexpr std::size_t kAlign = 4096;  // O_DIRECT: buffer address, file offset a
 prefix_hasher::prefix_hasher(net::thread_pool& pool, const std::filesystem::path& path, bool hash, options opts)
     : strand_(net::make_strand(pool.get_executor())),
       writeback_strand_(net::make_strand(pool.get_executor())),
-      pool_ex_(pool.get_executor()),
+      write_strand_(net::make_strand(pool.get_executor())),
       hash_(hash),
       step_(opts.step),
       buffer_bytes_(std::max<std::size_t>(kAlign, opts.buffer_bytes / kAlign * kAlign)),
@@ -234,7 +234,7 @@ void prefix_hasher::flush() {
     self->hash_block(block->get() + pad, off, len);
     release();
   });
-  net::post(pool_ex_, [self = shared_from_this(), block, pad, off, len, release] {
+  net::post(write_strand_, [self = shared_from_this(), block, pad, off, len, release] {
     self->write_block(block->get() + pad, off, len);
     release();
     self->written(off);
