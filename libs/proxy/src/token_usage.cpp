@@ -1,11 +1,10 @@
-// find_token_counts: cut the usage/timings object out of a text and parse it.
+// find_token_counts: cut the usage/timings object out of a text and read its counts.
 #include "studio/proxy/token_usage.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
+#include <cstdint>
 #include <cstring>
+#include <tuple>
+#include <utility>
 
 namespace studio::proxy {
 namespace {
@@ -53,38 +52,84 @@ std::string_view object_after(std::string_view text, std::string_view quoted_key
   return {};
 }
 
-std::optional<std::uint64_t> count(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
-  if (v->is_uint64()) return v->get_uint64();
-  return std::nullopt;
+std::size_t skip_space(std::string_view text, std::size_t i) {
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+  return i;
 }
 
-// The object in `text`, kept in `memory` (a stack buffer: no heap allocations).
-std::optional<boost::json::object> parse_object(std::string_view text, boost::json::monotonic_resource& memory) {
-  if (text.empty()) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec, &memory);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
+// Index of the quote that closes the string whose opening quote is at `open`, or npos.
+std::size_t string_end(std::string_view text, std::size_t open) {
+  for (std::size_t i = open + 1; i < text.size(); ++i) {
+    if (text[i] == '\\') ++i;
+    else if (text[i] == '"') return i;
+  }
+  return std::string_view::npos;
+}
+
+// A non-negative integer starting at text[i] and ending at a delimiter; nullopt otherwise
+// (a sign, a fraction, an exponent, a string, overflow).
+std::optional<std::uint64_t> integer_at(std::string_view text, std::size_t i) {
+  std::uint64_t value = 0;
+  const std::size_t first = i;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  if (i == first) return std::nullopt;
+  i = skip_space(text, i);
+  if (i >= text.size() || (text[i] != ',' && text[i] != '}')) return std::nullopt;
+  return value;
+}
+
+// The integer values of two top-level members of one object (the text from its `{` to its
+// `}`, as object_after cuts it), in one pass that skips strings and nested values: no JSON
+// document is built (boost::json::parse of the usage object was most of this per request).
+std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>> integer_members(std::string_view object,
+                                                                                      std::string_view key_a,
+                                                                                      std::string_view key_b) {
+  std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>> out;
+  int depth = 0;
+  bool expect_key = false;
+  for (std::size_t i = 0; i < object.size(); ++i) {
+    const char c = object[i];
+    if (c == '"') {
+      const std::size_t close = string_end(object, i);
+      if (close == std::string_view::npos) return {};
+      if (depth == 1 && expect_key) {
+        expect_key = false;
+        const std::string_view key = object.substr(i + 1, close - i - 1);
+        const std::size_t colon = skip_space(object, close + 1);
+        if (colon >= object.size() || object[colon] != ':') return {};
+        const std::size_t value = skip_space(object, colon + 1);
+        if (key == key_a) out.first = integer_at(object, value);
+        else if (key == key_b) out.second = integer_at(object, value);
+        i = colon;
+        continue;
+      }
+      i = close;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      expect_key = c == '{' && depth == 1;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return out;
+    } else if (c == ',' && depth == 1) {
+      expect_key = true;
+    }
+  }
+  return {};  // not a whole object
 }
 
 }  // namespace
 
 token_counts find_token_counts(std::string_view text) {
   token_counts out;
-  unsigned char scratch[2048];
-  boost::json::monotonic_resource memory(scratch, sizeof scratch);
-  if (auto usage = parse_object(object_after(text, "\"usage\""), memory)) {
-    out.prompt = count(*usage, "prompt_tokens");
-    out.completion = count(*usage, "completion_tokens");
-  }
+  std::tie(out.prompt, out.completion) = integer_members(object_after(text, "\"usage\""), "prompt_tokens",
+                                                         "completion_tokens");
   if (out.prompt && out.completion) return out;
-  if (auto timings = parse_object(object_after(text, "\"timings\""), memory)) {
-    if (!out.prompt) out.prompt = count(*timings, "prompt_n");
-    if (!out.completion) out.completion = count(*timings, "predicted_n");
-  }
+  const auto [prompt_n, predicted_n] = integer_members(object_after(text, "\"timings\""), "prompt_n", "predicted_n");
+  if (!out.prompt) out.prompt = prompt_n;
+  if (!out.completion) out.completion = predicted_n;
   return out;
 }
 

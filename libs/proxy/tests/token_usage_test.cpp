@@ -74,3 +74,18 @@ TEST_CASE("the key is found at either end of the text, and a cut-off key at the 
   CHECK(c.completion == 5u);
   CHECK(find_token_counts(R"({"x":"y"} "usage")").empty());
 }
+
+TEST_CASE("only top-level integer members count, with any spacing") {
+  // A nested member of the same name is not the count; spacing and other members are skipped.
+  auto c = find_token_counts(
+      "{\"usage\" : { \"details\": {\"prompt_tokens\": 99, \"list\": [1, {\"completion_tokens\": 98}]},\n"
+      "  \"note\": \"a \\\"quoted\\\" }\",  \"prompt_tokens\" :\t6 , \"completion_tokens\":7\n}}");
+  CHECK(c.prompt == 6u);
+  CHECK(c.completion == 7u);
+  // Not a non-negative integer: no count (timings then fill in where they can).
+  c = find_token_counts(R"({"usage":{"prompt_tokens":1.5,"completion_tokens":2e3},"timings":{"prompt_n":4}})");
+  CHECK(c.prompt == 4u);
+  CHECK_FALSE(c.completion);
+  CHECK(find_token_counts(R"({"usage":{"prompt_tokens":99999999999999999999999}})").empty());  // overflow
+  CHECK(find_token_counts(R"({"usage":{"prompt_tokens" 5}})").empty());  // no colon: not read
+}

@@ -17,7 +17,8 @@ struct token_counts {
 
 // Looks for the last `"usage"` and the last `"timings"` key in `text` (a JSON
 // body, or an SSE event with its "data: " prefix), cuts out the object that
-// follows (brace matching that skips strings) and parses only that. Usage
+// follows (brace matching that skips strings) and reads only its top-level
+// integer members (one pass, no JSON document built). Usage
 // fields win; timings fill what usage lacks. Nothing found: both empty.
 // The whole text is never parsed, so a huge answer costs one reverse search.
 token_counts find_token_counts(std::string_view text);
