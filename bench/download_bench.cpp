@@ -9,7 +9,8 @@
 // (default /tmp): TMPDIR=/dev/shm measures the engine without the disk.
 // Usage: download_bench [MiB (default 1024)] [rounds (default 3)] [single|parallel] (the last:
 // only curl and the single-connection cases, for quicker A/B runs; or only the 4-connection
-// ones, for their timelines with DOWNLOAD_BENCH_LOG=1).
+// ones, for their timelines with DOWNLOAD_BENCH_LOG=1) or hashcost (hashed vs unhashed behind
+// a 50 MiB/s cap per connection: the cost of hashing when the network is the limit).
 #include "gateway_process.hpp"
 #include "hf_nginx.hpp"
 #include "studio/test/observe.hpp"
@@ -132,6 +133,9 @@ int main(int argc, char** argv) {
   int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
   const bool single_only = argc > 3 && std::string(argv[3]) == "single";
   const bool parallel_only = argc > 3 && std::string(argv[3]) == "parallel";  // 4 connections only, for timelines
+  // Only the cost of hashing under a network cap (50 MiB/s per connection, as from a CDN):
+  // hashed against unhashed, on 1 and on 4 connections.
+  const bool hashcost_only = argc > 3 && std::string(argv[3]) == "hashcost";
   std::size_t size = mib << 20;
   // Capped per connection by the stand-in's relay: the cap, the file, 1- and 4-connection seconds.
   struct relay_case {
@@ -145,6 +149,7 @@ int main(int argc, char** argv) {
                                 {"capped.gguf", size, hf_file::kind::lfs, "capped"},
                                 {"capped20.gguf", size, hf_file::kind::lfs, "capped20"}};
   for (const auto& rc : relay_cases) files.push_back({rc.file, size, hf_file::kind::lfs, "files", "", rc.cap});
+  if (hashcost_only) files.push_back({"conn50u.gguf", size, hf_file::kind::lfs, "files", "not-a-sha256", "50m"});
   std::cout << "generating " << files.size() << " files of " << mib << " MiB..." << std::endl;
   hf_nginx hub(files);
   // The generated files are dirty in the page cache; on a disk the kernel would write them back
@@ -177,6 +182,22 @@ int main(int argc, char** argv) {
       std::printf("\n");
       std::fflush(stdout);
     }
+    return 0;
+  }
+  if (hashcost_only) {
+    std::vector<double> h1, u1, h4, u4;
+    for (int r = 0; r < rounds; ++r) {
+      h1.push_back(gateway_seconds(hub, catalog, "conn50.gguf", single).seconds);
+      u1.push_back(gateway_seconds(hub, catalog, "conn50u.gguf", single).seconds);
+      h4.push_back(gateway_seconds(hub, catalog, "conn50.gguf", parallel).seconds);
+      u4.push_back(gateway_seconds(hub, catalog, "conn50u.gguf", parallel).seconds);
+      std::printf("round %d: 50m cap per connection: 1 connection sha256 %.2f s, no hash %.2f s; 4 connections "
+                  "sha256 %.2f s, no hash %.2f s\n", r + 1, h1.back(), u1.back(), h4.back(), u4.back());
+      std::fflush(stdout);
+    }
+    const double a = median(h1), b = median(u1), c = median(h4), d = median(u4);
+    std::printf("medians: 1 connection sha256 %.2f s, no hash %.2f s (hashing costs %.1f%%); 4 connections sha256 "
+                "%.2f s, no hash %.2f s (hashing costs %.1f%%)\n", a, b, 100 * (a - b) / a, c, d, 100 * (c - d) / c);
     return 0;
   }
   // Untimed: the first curl after the files were generated was 1.3-2x slower than the later
