@@ -25,33 +25,6 @@ std::size_t last_key(std::string_view text, std::string_view quoted_key) {
   return std::string_view::npos;
 }
 
-// The JSON object that is the value of the last `"key":` in text; empty when
-// absent or unterminated.
-std::string_view object_after(std::string_view text, std::string_view quoted_key) {
-  auto at = last_key(text, quoted_key);
-  if (at == std::string_view::npos) return {};
-  auto i = at + quoted_key.size();
-  while (i < text.size() && (text[i] == ' ' || text[i] == ':' || text[i] == '\t' || text[i] == '\n')) ++i;
-  if (i >= text.size() || text[i] != '{') return {};
-  const auto start = i;
-  int depth = 0;
-  bool in_string = false;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{') {
-      ++depth;
-    } else if (c == '}' && --depth == 0) {
-      return text.substr(start, i - start + 1);
-    }
-  }
-  return {};
-}
-
 std::size_t skip_space(std::string_view text, std::size_t i) {
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
   return i;
@@ -64,6 +37,30 @@ std::size_t string_end(std::string_view text, std::size_t open) {
     else if (text[i] == '"') return i;
   }
   return std::string_view::npos;
+}
+
+// The JSON object that is the value of the last `"key":` in text; empty when
+// absent or unterminated.
+std::string_view object_after(std::string_view text, std::string_view quoted_key) {
+  auto at = last_key(text, quoted_key);
+  if (at == std::string_view::npos) return {};
+  auto i = at + quoted_key.size();
+  while (i < text.size() && (text[i] == ' ' || text[i] == ':' || text[i] == '\t' || text[i] == '\n')) ++i;
+  if (i >= text.size() || text[i] != '{') return {};
+  const auto start = i;
+  int depth = 0;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      i = string_end(text, i);
+      if (i == std::string_view::npos) return {};
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return text.substr(start, i - start + 1);
+    }
+  }
+  return {};
 }
 
 // A non-negative integer starting at text[i] and ending at a delimiter; nullopt otherwise

@@ -4,9 +4,9 @@
 // ways to hand it bytes:
 //  - write_behind(): one connection, in file order. The piece is copied into one of a few
 //    staging buffers; a full buffer is hashed from memory on the strand and written by
-//    another pool thread (one block at a time, in file order), its whole 4 KiB pages with O_DIRECT (no page-cache copy on any
-//    thread, no writeback later), partial ones (and all, where the file system refuses
-//    O_DIRECT) through the page cache. The I/O thread then only receives and copies: it was
+//    another pool thread (one block at a time, in file order), its whole 4 KiB pages with
+//    O_DIRECT (no page-cache copy on any thread, no writeback later), partial ones (and all,
+//    where the file system refuses O_DIRECT) through the page cache. The I/O thread then only receives and copies: it was
 //    the bottleneck, and its pwrite() of every TLS record was half its CPU (see
 //    bench/README.md). When no buffer is free (the disk is behind), it answers false and the
 //    caller writes the piece itself and calls stage().
