@@ -1,6 +1,7 @@
 // find_token_counts: cut the usage/timings object out of a text and read its counts.
 #include "studio/proxy/token_usage.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <tuple>
@@ -66,15 +67,12 @@ std::string_view object_after(std::string_view text, std::string_view quoted_key
 // A non-negative integer starting at text[i] and ending at a delimiter; nullopt otherwise
 // (a sign, a fraction, an exponent, a string, overflow).
 std::optional<std::uint64_t> integer_at(std::string_view text, std::size_t i) {
+  if (i >= text.size()) return std::nullopt;
   std::uint64_t value = 0;
-  const std::size_t first = i;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    const auto digit = static_cast<std::uint64_t>(text[i] - '0');
-    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  if (i == first) return std::nullopt;
-  i = skip_space(text, i);
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data() + i, end, value);  // no sign for unsigned
+  if (ec != std::errc{}) return std::nullopt;  // no digits, or overflow
+  i = skip_space(text, static_cast<std::size_t>(stop - text.data()));
   if (i >= text.size() || (text[i] != ',' && text[i] != '}')) return std::nullopt;
   return value;
 }
