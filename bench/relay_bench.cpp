@@ -4,9 +4,12 @@
 // and through the real studio-gateway binary (POST /v1/chat/completions routed
 // by "model" to its admin llama-server). Reports medians of time to first SSE
 // piece (TTFT), full-stream time, non-streamed requests/s, errors, and the
-// gateway's RSS growth per open stream. Each request opens its own connection
-// ("Connection: close"), on every path alike. Not run by ctest.
+// gateway's RSS growth per open stream. The client (lean_client) is the same on
+// every path: each stream opens its own connection ("Connection: close");
+// non-streamed requests run on 32 keep-alive connections ("rate") and, as a
+// second figure, on a new connection each ("rate-close"). Not run by ctest.
 #include "gateway_process.hpp"
+#include "lean_client.hpp"
 #include "hf_nginx.hpp"  // find_program
 #include "studio/test/free_port.hpp"
 #include "studio/test/observe.hpp"
@@ -18,6 +21,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace studio::test;
@@ -53,24 +57,25 @@ std::string chat_body(bool stream, int tokens) {
          std::string(stream ? "true" : "false") + R"(,"max_tokens":)" + std::to_string(tokens) + "}";
 }
 
-// One stream; `opened` (when given) is counted up at its first piece.
+// One stream on its own connection; `opened` (when given) is counted up at its
+// first piece. TTFT and full time are counted from just before the connect.
 sample one_stream(const target& t, int tokens, std::atomic<int>* opened = nullptr) {
-  const std::string body = chat_body(true, tokens);
+  const std::string req = studio::bench::request_bytes(t.port, "POST", "/v1/chat/completions", t.headers,
+                                                       chat_body(true, tokens), true);
   const auto start = steady::now();
   steady::time_point first{};
-  stream_callbacks cb;
-  cb.on_piece = [&](std::string_view) {
+  const auto on_body = [&](std::string_view) {
     if (first == steady::time_point{}) {
       first = steady::now();
       if (opened) ++*opened;
     }
-    return true;
   };
   try {
-    auto r = request_stream("127.0.0.1", t.port, "POST", "/v1/chat/completions", body, t.headers, cb, 30s);
+    studio::bench::lean_connection c(t.port, 30s);
+    const auto r = c.exchange(req, on_body);
     const auto end = steady::now();
-    const auto lines = sse_lines(r.head.body);
-    const bool ok = r.complete && r.head.status == 200 && lines.size() == static_cast<std::size_t>(tokens) + 2 &&
+    const auto lines = sse_lines(r.body);
+    const bool ok = r.status == 200 && lines.size() == static_cast<std::size_t>(tokens) + 2 &&
                     lines.back() == "data: [DONE]";
     return {us(first - start), us(end - start), ok};
   } catch (const std::exception&) {
@@ -94,24 +99,30 @@ std::vector<sample> streams(const target& t, int clients, int per_client, int to
   return all;
 }
 
-// Non-streamed chat completions (4 tokens) for `length` from `clients` threads.
-std::pair<double, int> requests_per_second(const target& t, int clients, std::chrono::milliseconds length) {
+// Non-streamed chat completions (4 tokens) for `length` from `clients` threads,
+// each on one keep-alive connection (reconnecting when the server ends it), or
+// on a new connection per request.
+std::pair<double, int> requests_per_second(const target& t, int clients, std::chrono::milliseconds length,
+                                           bool keep_alive) {
   std::atomic<long> done{0};
   std::atomic<int> errors{0};
   const auto stop = steady::now() + length;
-  const std::string body = chat_body(false, 4);
-  header_list headers = t.headers;
-  headers.emplace_back("Content-Type", "application/json");
+  const std::string req = studio::bench::request_bytes(t.port, "POST", "/v1/chat/completions", t.headers,
+                                                       chat_body(false, 4), !keep_alive);
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
+      std::unique_ptr<studio::bench::lean_connection> conn;
       while (steady::now() < stop) {
         try {
-          auto r = request("127.0.0.1", t.port, "POST", "/v1/chat/completions", body, headers);
+          if (!conn) conn = std::make_unique<studio::bench::lean_connection>(t.port, 10s);
+          const auto r = conn->exchange(req);
           if (r.status == 200) ++done;
           else ++errors;
+          if (!keep_alive || !r.keep_alive) conn.reset();
         } catch (const std::exception&) {
           ++errors;
+          conn.reset();
         }
       }
     });
@@ -222,6 +233,29 @@ std::string internal_key(unsigned short port) {
   throw std::runtime_error("no child with --port " + std::to_string(port) + " and --api-key found");
 }
 
+// This process's CPU time so far (every client thread), in seconds.
+double own_cpu_seconds() {
+  rusage use{};
+  ::getrusage(RUSAGE_SELF, &use);
+  const auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(use.ru_utime) + secs(use.ru_stime);
+}
+
+// The pid of the child listening on `port` (found by its --port argument), or 0.
+int child_on_port(unsigned short port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::vector<std::string> argv;
+    for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+      if (argv[i] == "--port" && argv[i + 1] == std::to_string(port)) return std::stoi(name);
+    }
+  }
+  return 0;
+}
+
 struct rig {
   temp_dir dir;
   unsigned short llm_port = free_port();
@@ -247,11 +281,23 @@ struct rig {
     key = internal_key(llm_port);
     nginx = std::make_unique<relay_nginx>(llm_port, key);
   }
+  // Every path; RELAY_BENCH_SIDES (e.g. "gateway", for a profile of one path)
+  // keeps only those named, and ratios are then to the first one kept.
   std::vector<target> targets() const {
-    return {{"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}, 0},
-            {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}, nginx->worker_pid()},
-            {"gateway", gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
-             gw->process().pid()}};
+    std::vector<target> all{
+        {"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}, 0},
+        {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}, nginx->worker_pid()},
+        {"gateway", gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
+         gw->process().pid()}};
+    const char* sides = std::getenv("RELAY_BENCH_SIDES");
+    if (!sides || !*sides) return all;
+    std::vector<target> kept;
+    for (auto& t : all) {
+      std::string name(t.name);
+      name.erase(name.find_last_not_of(' ') + 1);
+      if (("," + std::string(sides) + ",").find("," + name + ",") != std::string::npos) kept.push_back(t);
+    }
+    return kept;
   }
 };
 
@@ -288,32 +334,43 @@ void stream_scenario(const char* name, const rig& r, int clients, int per_client
   std::fflush(stdout);
 }
 
-void rate_scenario(const rig& r, int clients, int rounds) {
+void rate_scenario(const rig& r, int clients, int rounds, bool keep_alive) {
   const auto ts = r.targets();
   std::vector<std::vector<double>> rps(ts.size());
   std::vector<int> errors(ts.size());
   std::vector<double> cpu(ts.size()), user(ts.size()), done(ts.size()), switches(ts.size());
+  std::vector<double> fake_cpu(ts.size()), client_cpu(ts.size());
+  const int fake_pid = child_on_port(r.llm_port);
   for (int round = 0; round < rounds; ++round) {
     for (std::size_t side = 0; side < ts.size(); ++side) {
+      const double fake_before = fake_pid > 0 ? cpu_seconds(fake_pid) : 0;
+      const double client_before = own_cpu_seconds();
       const double cpu_before = cpu_seconds(ts[side].relay_pid);
       const double user_before = cpu_seconds(ts[side].relay_pid, true);
       const double switches_before = context_switches(ts[side].relay_pid);
-      auto [rate, errs] = requests_per_second(ts[side], clients, 1s);
+      auto [rate, errs] = requests_per_second(ts[side], clients, 1s, keep_alive);
       switches[side] += context_switches(ts[side].relay_pid) - switches_before;
       cpu[side] += cpu_seconds(ts[side].relay_pid) - cpu_before;
       user[side] += cpu_seconds(ts[side].relay_pid, true) - user_before;
+      if (fake_pid > 0) fake_cpu[side] += cpu_seconds(fake_pid) - fake_before;
+      client_cpu[side] += own_cpu_seconds() - client_before;
       done[side] += rate;
       rps[side].push_back(rate);
       errors[side] += errs;
     }
   }
-  std::printf("non-streamed chat (4 tokens), %d clients (%d rounds of 1 s)\n", clients, rounds);
+  std::printf("non-streamed chat (4 tokens), %d clients, %s (%d rounds of 1 s)\n", clients,
+              keep_alive ? "one keep-alive connection each" : "a new connection per request", rounds);
   for (std::size_t side = 0; side < ts.size(); ++side) {
     std::printf("  %s: %8.0f req/s (%.2fx direct)  errors %d", ts[side].name, median(rps[side]),
                 median(rps[side]) / median(rps[0]), errors[side]);
     if (ts[side].relay_pid > 0 && done[side] > 0) {
       std::printf("  relay CPU %.0f us/request (user %.0f), %.2f context switches/request", 1e6 * cpu[side] / done[side],
                   1e6 * user[side] / done[side], switches[side] / done[side]);
+    }
+    if (done[side] > 0) {
+      std::printf("\n           fake CPU %.0f us/request, client CPU %.0f us/request", 1e6 * fake_cpu[side] / done[side],
+                  1e6 * client_cpu[side] / done[side]);
     }
     std::printf("\n");
   }
@@ -323,7 +380,7 @@ void rate_scenario(const rig& r, int clients, int rounds) {
 // `n` streams held open at once through the gateway (long token delay); the
 // gateway's RSS before and once every stream has its first piece.
 void open_streams_scenario(const rig& r, int n, int tokens) {
-  const auto gw = r.targets()[2];
+  const target gw{"gateway", r.gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}}, r.gw->process().pid()};
   const int pid = r.gw->process().pid();
   // Warm up: the pool, the allocator's arenas, a few streams.
   streams(gw, 8, 1, 1);
@@ -347,7 +404,7 @@ void open_streams_scenario(const rig& r, int n, int tokens) {
 
 }  // namespace
 
-// RELAY_BENCH_ONLY (e.g. "ttft,rate") runs a subset: ttft, rate, s64, s256, open.
+// RELAY_BENCH_ONLY (e.g. "ttft,rate") runs a subset: ttft, rate, rate-close, s64, s256, open.
 bool wanted(const char* scenario) {
   const char* only = std::getenv("RELAY_BENCH_ONLY");
   if (!only || !*only) return true;
@@ -357,12 +414,13 @@ bool wanted(const char* scenario) {
 
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
-  if (wanted("ttft") || wanted("rate")) {
+  if (wanted("ttft") || wanted("rate") || wanted("rate-close")) {
     rig r("0", 64);
     // Six times the rounds: one connection's TTFT is bimodal on a 2-core box
     // (see bench/README.md), and a round of 40 streams takes only ~40 ms.
     if (wanted("ttft")) stream_scenario("1 connection, 64 tokens, no token delay", r, 1, 40, 64, 6 * rounds);
-    if (wanted("rate")) rate_scenario(r, 32, rounds);
+    if (wanted("rate")) rate_scenario(r, 32, rounds, true);
+    if (wanted("rate-close")) rate_scenario(r, 32, rounds, false);
   }
   if (wanted("s64") || wanted("s256")) {
     rig r("2", 300);
