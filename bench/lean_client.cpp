@@ -17,19 +17,22 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-[[noreturn]] void fail(int error, const char* what) { throw std::system_error(error, std::generic_category(), what); }
+[[noreturn]] void fail(int error, const char* what) {
+  throw std::system_error(error, std::generic_category(), what);
+}
 
 }  // namespace
 
 std::string request_bytes(unsigned short port, std::string_view method, std::string_view target,
-                          const std::vector<std::pair<std::string, std::string>>& headers, std::string_view body,
-                          bool close) {
+                          const std::vector<std::pair<std::string, std::string>>& headers,
+                          std::string_view body, bool close) {
   std::string out;
   out.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1:");
   out.append(std::to_string(port)).append("\r\n");
   for (const auto& [name, value] : headers) out.append(name).append(": ").append(value).append("\r\n");
   if (close) out.append("Connection: close\r\n");
-  if (!body.empty() || method == "POST") out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  if (!body.empty() || method == "POST")
+    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   out.append("\r\n").append(body);
   return out;
 }

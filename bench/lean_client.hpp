@@ -17,8 +17,8 @@ namespace studio::bench {
 // The bytes of one HTTP/1.1 request to 127.0.0.1:`port` (Host set, Content-Length
 // from the body); "Connection: close" when `close`.
 std::string request_bytes(unsigned short port, std::string_view method, std::string_view target,
-                          const std::vector<std::pair<std::string, std::string>>& headers, std::string_view body,
-                          bool close);
+                          const std::vector<std::pair<std::string, std::string>>& headers,
+                          std::string_view body, bool close);
 
 struct lean_response {
   unsigned status = 0;

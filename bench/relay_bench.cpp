@@ -9,11 +9,13 @@
 // non-streamed requests run on 32 keep-alive connections ("rate") and, as a
 // second figure, on a new connection each ("rate-close"). Not run by ctest.
 #include "gateway_process.hpp"
-#include "lean_client.hpp"
 #include "hf_nginx.hpp"  // find_program
+#include "lean_client.hpp"
 #include "studio/test/free_port.hpp"
 #include "studio/test/observe.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -21,8 +23,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <sys/resource.h>
-#include <unistd.h>
 
 using namespace studio::test;
 using namespace std::chrono_literals;
@@ -117,8 +117,10 @@ std::pair<double, int> requests_per_second(const target& t, int clients, std::ch
         try {
           if (!conn) conn = std::make_unique<studio::bench::lean_connection>(t.port, 10s);
           const auto r = conn->exchange(req);
-          if (r.status == 200) ++done;
-          else ++errors;
+          if (r.status == 200)
+            ++done;
+          else
+            ++errors;
           if (!keep_alive || !r.keep_alive) conn.reset();
         } catch (const std::exception&) {
           ++errors;
@@ -189,8 +191,8 @@ class relay_nginx {
       << "\";\n      proxy_buffering off;\n      proxy_read_timeout 600s;\n    }\n  }\n}\n";
     c.close();
     process_ = std::make_unique<child_process>(
-        find_program("nginx"), process_options{{"-p", root.string(), "-c", (root / "nginx.conf").string(), "-e",
-                                                (root / "error.log").string(), "-g", "daemon off;"},
+        find_program("nginx"), process_options{{"-p", root.string(), "-c", (root / "nginx.conf").string(),
+                                                "-e", (root / "error.log").string(), "-g", "daemon off;"},
                                                {},
                                                root});
     auto probe = [&] {
@@ -200,7 +202,8 @@ class relay_nginx {
         return false;
       }
     };
-    if (!poll_until(probe, 10s)) throw std::runtime_error("nginx did not start:\n" + slurp(root / "error.log"));
+    if (!poll_until(probe, 10s))
+      throw std::runtime_error("nginx did not start:\n" + slurp(root / "error.log"));
   }
   unsigned short port() const { return port_; }
   int worker_pid() const { return child_of(process_->pid()); }
@@ -211,49 +214,51 @@ class relay_nginx {
   std::unique_ptr<child_process> process_;
 };
 
-// The internal key of the child serving `port`, for the direct and nginx
-// paths: read from its command line (/proc/PID/cmdline). Not from an argv
-// file: the gateway's `--help` probe of the binary may overwrite one.
-std::string internal_key(unsigned short port) {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::vector<std::string> argv;
-    for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
-    const auto has = [&](const std::string& flag, const std::string& value) {
-      for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
-        if (argv[i] == flag && argv[i + 1] == value) return true;
-      }
-      return false;
-    };
-    if (!has("--port", std::to_string(port))) continue;
-    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
-      if (argv[i] == "--api-key") return argv[i + 1];
-    }
+// The command line of process `pid` (/proc/PID/cmdline), one entry per argument.
+std::vector<std::string> command_line(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> argv;
+  for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
+  return argv;
+}
+
+// The value after `flag` in `argv`, or "" when there is none.
+std::string argument(const std::vector<std::string>& argv, const std::string& flag) {
+  for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == flag) return argv[i + 1];
   }
-  throw std::runtime_error("no child with --port " + std::to_string(port) + " and --api-key found");
+  return {};
+}
+
+// The pid of the process started with `--port <port>` (the fake), or 0.
+int child_on_port(unsigned short port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (argument(command_line(std::stoi(name)), "--port") == std::to_string(port)) return std::stoi(name);
+  }
+  return 0;
+}
+
+// The internal key of the child serving `port`, for the direct and nginx
+// paths: read from its command line. Not from an argv file: the gateway's
+// `--help` probe of the binary may overwrite one.
+std::string internal_key(unsigned short port) {
+  const int pid = child_on_port(port);
+  const std::string key = pid > 0 ? argument(command_line(pid), "--api-key") : "";
+  if (key.empty())
+    throw std::runtime_error("no child with --port " + std::to_string(port) + " and --api-key found");
+  return key;
 }
 
 // This process's CPU time so far (every client thread), in seconds.
 double own_cpu_seconds() {
   rusage use{};
   ::getrusage(RUSAGE_SELF, &use);
-  const auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  const auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return secs(use.ru_utime) + secs(use.ru_stime);
-}
-
-// The pid of the child listening on `port` (found by its --port argument), or 0.
-int child_on_port(unsigned short port) {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::vector<std::string> argv;
-    for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
-    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
-      if (argv[i] == "--port" && argv[i + 1] == std::to_string(port)) return std::stoi(name);
-    }
-  }
-  return 0;
 }
 
 struct rig {
@@ -276,7 +281,8 @@ struct rig {
     // 256 context tokens per slot: the chat prompt and 64 tokens fit.
     const std::string start = R"({"model":"m.gguf","wait":true,"parallel":)" + std::to_string(slots) +
                               R"(,"ctx_size":)" + std::to_string(slots * 256) + "}";
-    auto r = gw->call("POST", "/api/admin/llm/start", management_key, start, {{"Content-Type", "application/json"}});
+    auto r = gw->call("POST", "/api/admin/llm/start", management_key, start,
+                      {{"Content-Type", "application/json"}});
     if (r.status != 200) throw std::runtime_error("start failed: " + r.body);
     key = internal_key(llm_port);
     nginx = std::make_unique<relay_nginx>(llm_port, key);
@@ -287,7 +293,9 @@ struct rig {
     std::vector<target> all{
         {"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}, 0},
         {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}, nginx->worker_pid()},
-        {"gateway", gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
+        {"gateway",
+         gw->port(),
+         {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
          gw->process().pid()}};
     const char* sides = std::getenv("RELAY_BENCH_SIDES");
     if (!sides || !*sides) return all;
@@ -326,9 +334,10 @@ void stream_scenario(const char* name, const rig& r, int clients, int per_client
   for (std::size_t side = 0; side < ts.size(); ++side) {
     const double t = median(ttft[side]), f = median(total[side]);
     std::printf("  %s: TTFT %9.0f us (+%7.0f, %.2fx; p10 %.0f, p90 %.0f)  full %10.0f us (%.3fx)  errors %d",
-                ts[side].name, t, t - t0, t / t0, quantile(ttft[side], 0.1), quantile(ttft[side], 0.9), f, f / f0,
-                errors[side]);
-    if (ts[side].relay_pid > 0) std::printf("  relay CPU %.0f us/stream", 1e6 * cpu[side] / (rounds * clients * per_client));
+                ts[side].name, t, t - t0, t / t0, quantile(ttft[side], 0.1), quantile(ttft[side], 0.9), f,
+                f / f0, errors[side]);
+    if (ts[side].relay_pid > 0)
+      std::printf("  relay CPU %.0f us/stream", 1e6 * cpu[side] / (rounds * clients * per_client));
     std::printf("\n");
   }
   std::fflush(stdout);
@@ -365,12 +374,12 @@ void rate_scenario(const rig& r, int clients, int rounds, bool keep_alive) {
     std::printf("  %s: %8.0f req/s (%.2fx direct)  errors %d", ts[side].name, median(rps[side]),
                 median(rps[side]) / median(rps[0]), errors[side]);
     if (ts[side].relay_pid > 0 && done[side] > 0) {
-      std::printf("  relay CPU %.0f us/request (user %.0f), %.2f context switches/request", 1e6 * cpu[side] / done[side],
-                  1e6 * user[side] / done[side], switches[side] / done[side]);
+      std::printf("  relay CPU %.0f us/request (user %.0f), %.2f context switches/request",
+                  1e6 * cpu[side] / done[side], 1e6 * user[side] / done[side], switches[side] / done[side]);
     }
     if (done[side] > 0) {
-      std::printf("\n           fake CPU %.0f us/request, client CPU %.0f us/request", 1e6 * fake_cpu[side] / done[side],
-                  1e6 * client_cpu[side] / done[side]);
+      std::printf("\n           fake CPU %.0f us/request, client CPU %.0f us/request",
+                  1e6 * fake_cpu[side] / done[side], 1e6 * client_cpu[side] / done[side]);
     }
     std::printf("\n");
   }
@@ -380,7 +389,10 @@ void rate_scenario(const rig& r, int clients, int rounds, bool keep_alive) {
 // `n` streams held open at once through the gateway (long token delay); the
 // gateway's RSS before and once every stream has its first piece.
 void open_streams_scenario(const rig& r, int n, int tokens) {
-  const target gw{"gateway", r.gw->port(), {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}}, r.gw->process().pid()};
+  const target gw{"gateway",
+                  r.gw->port(),
+                  {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
+                  r.gw->process().pid()};
   const int pid = r.gw->process().pid();
   // Warm up: the pool, the allocator's arenas, a few streams.
   streams(gw, 8, 1, 1);
@@ -395,10 +407,11 @@ void open_streams_scenario(const rig& r, int n, int tokens) {
   sampler.join();
   int errors = 0;
   for (auto& s : samples) errors += s.ok ? 0 : 1;
-  std::printf("%d open streams through the gateway (%d tokens each)\n  opened %d, errors %d, RSS %.1f -> %.1f MiB: "
-              "%.1f KiB per open stream\n",
-              n, tokens, opened.load(), errors, before / 1048576.0, peak / 1048576.0,
-              (static_cast<double>(peak) - static_cast<double>(before)) / 1024.0 / n);
+  std::printf(
+      "%d open streams through the gateway (%d tokens each)\n  opened %d, errors %d, RSS %.1f -> %.1f MiB: "
+      "%.1f KiB per open stream\n",
+      n, tokens, opened.load(), errors, before / 1048576.0, peak / 1048576.0,
+      (static_cast<double>(peak) - static_cast<double>(before)) / 1024.0 / n);
   std::fflush(stdout);
 }
 
@@ -424,9 +437,11 @@ int main(int argc, char** argv) {
   }
   if (wanted("s64") || wanted("s256")) {
     rig r("2", 300);
-    if (wanted("s64")) stream_scenario("64 concurrent streams, 64 tokens at 2 ms/token", r, 64, 2, 64, rounds);
+    if (wanted("s64"))
+      stream_scenario("64 concurrent streams, 64 tokens at 2 ms/token", r, 64, 2, 64, rounds);
     if (wanted("s256")) {
-      stream_scenario("256 concurrent streams, 64 tokens at 2 ms/token", r, 256, 1, 64, std::max(1, rounds / 2));
+      stream_scenario("256 concurrent streams, 64 tokens at 2 ms/token", r, 256, 1, 64,
+                      std::max(1, rounds / 2));
     }
   }
   if (wanted("open")) {
