@@ -287,16 +287,19 @@ struct rig {
     key = internal_key(llm_port);
     nginx = std::make_unique<relay_nginx>(llm_port, key);
   }
+  target gateway_target() const {
+    return {"gateway",
+            gw->port(),
+            {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
+            gw->process().pid()};
+  }
   // Every path; RELAY_BENCH_SIDES (e.g. "gateway", for a profile of one path)
   // keeps only those named, and ratios are then to the first one kept.
   std::vector<target> targets() const {
     std::vector<target> all{
         {"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}, 0},
         {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}, nginx->worker_pid()},
-        {"gateway",
-         gw->port(),
-         {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
-         gw->process().pid()}};
+        gateway_target()};
     const char* sides = std::getenv("RELAY_BENCH_SIDES");
     if (!sides || !*sides) return all;
     std::vector<target> kept;
@@ -389,10 +392,7 @@ void rate_scenario(const rig& r, int clients, int rounds, bool keep_alive) {
 // `n` streams held open at once through the gateway (long token delay); the
 // gateway's RSS before and once every stream has its first piece.
 void open_streams_scenario(const rig& r, int n, int tokens) {
-  const target gw{"gateway",
-                  r.gw->port(),
-                  {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
-                  r.gw->process().pid()};
+  const target gw = r.gateway_target();
   const int pid = r.gw->process().pid();
   // Warm up: the pool, the allocator's arenas, a few streams.
   streams(gw, 8, 1, 1);
