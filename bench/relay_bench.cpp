@@ -277,6 +277,9 @@ struct rig {
     if (const char* threads = std::getenv("RELAY_BENCH_GATEWAY_THREADS")) {
       o.args.insert(o.args.end(), {"--threads", threads});
     }
+    // RELAY_BENCH_GATEWAY_BIN: another build's studio-gateway (a Release build,
+    // an experiment) measured with this build's client, fake and nginx.
+    if (const char* binary = std::getenv("RELAY_BENCH_GATEWAY_BIN")) o.binary = binary;
     gw = std::make_unique<gateway_process>(o, &dir);
     // 256 context tokens per slot: the chat prompt and 64 tokens fit.
     const std::string start = R"({"model":"m.gguf","wait":true,"parallel":)" + std::to_string(slots) +

@@ -44,6 +44,7 @@ struct gateway_options {
   env_list env;                   // applied over clean_gateway_env()
   bool with_keys = true;          // pass --api-key/--inference-key test keys
   bool default_host = true;       // pass --host 127.0.0.1
+  std::filesystem::path binary;   // another build's studio-gateway (a benchmark's A/B); empty: this build's
 };
 
 class gateway_process {
@@ -62,7 +63,8 @@ class gateway_process {
     args.insert(args.end(), options.args.begin(), options.args.end());
     env_list env = clean_gateway_env();
     env.insert(env.end(), options.env.begin(), options.env.end());
-    process_ = std::make_unique<child_process>(bin_path("studio-gateway"), process_options{args, env, {}});
+    const auto binary = options.binary.empty() ? bin_path("studio-gateway") : options.binary;
+    process_ = std::make_unique<child_process>(binary, process_options{args, env, {}});
     static const std::regex listening(R"(listening on http://([0-9.]+):([0-9]+))");
     auto line = process_->wait_for_line(listening, std::chrono::seconds(15));
     if (!line) throw std::runtime_error("gateway did not start:\n" + process_->output());

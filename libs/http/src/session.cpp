@@ -5,8 +5,11 @@
 #include "studio/http/write_now.hpp"
 
 #include "studio/http/error_shape.hpp"
+#include "studio/http/op_deadline.hpp"
 #include "studio/http/stall_watchdog.hpp"
 
+#include <spdlog/spdlog.h>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -18,13 +21,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -86,7 +88,8 @@ std::string response_head(unsigned status, unsigned version, std::string_view co
   if (!named_later(headers, "Content-Type", 0)) field("Content-Type", content_type);
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
-    if (same_name(name, "Content-Length") || same_name(name, "Transfer-Encoding") || same_name(name, "Connection"))
+    if (same_name(name, "Content-Length") || same_name(name, "Transfer-Encoding") ||
+        same_name(name, "Connection"))
       continue;  // framing is the session's
     if (!named_later(headers, name, i + 1)) field(name, value);
   }
@@ -121,8 +124,9 @@ complete_write complete_write_now(connection& c, response res, unsigned version,
   // As prepare_payload would: no length on 1xx, 204 and 304 (which have no body).
   const bool bodiless = res.status / 100 == 1 || res.status == 204 || res.status == 304;
   w.body_size = bodiless ? 0 : res.body.size();
-  w.head = response_head(res.status, version, res.content_type, res.headers,
-                         bodiless ? std::nullopt : std::optional<std::size_t>(res.body.size()), false, keep_alive);
+  w.head =
+      response_head(res.status, version, res.content_type, res.headers,
+                    bodiless ? std::nullopt : std::optional<std::size_t>(res.body.size()), false, keep_alive);
   w.res = std::move(res);
   w.written = write_now(c.stream.socket(), w.bytes(), w.ec);
   return w;
@@ -144,34 +148,69 @@ net::awaitable<bool> write_complete(connection& c, const server_limits& limits, 
   co_return co_await write_complete_rest(c, limits, w);
 }
 
-// What a client-gone watch shares with its pending peek (which may complete
-// after the request is over: it then only sees `active` false).
+// A connection's client-gone watch: what the session, the request's writer
+// and a pending peek share. The peek may outlive the request: it is not
+// cancelled when the handler ends but becomes the keep-alive wait for the
+// next request (await_next_request), which saves the cancellation and a read
+// that would find nothing yet. No pending peek keeps the session alive: while
+// the session awaits it, the peek's handler holds the only reference.
 struct client_watch {
+  using waiter_fn =
+      net::any_completion_handler<void(boost::system::error_code, std::shared_ptr<client_watch>)>;
   std::function<void()> on_gone;
   bool active = true;  // still watching: the handler runs and no pipelined bytes were seen
   bool armed = false;  // a peek is pending
-  bool gone = false;
-  char byte = 0;  // the peek's target (MSG_PEEK: nothing is consumed)
+  bool gone = false;   // the peek saw the client close (FIN or reset)
+  bool data = false;   // the peek saw bytes (the next request, or a pipelined one)
+  char byte = 0;       // the peek's target (MSG_PEEK: nothing is consumed)
+  waiter_fn waiter;    // the session, awaiting the peek between requests
+
+  // A new request: the watch starts over (a pending peek keeps watching).
+  void restart() {
+    on_gone = nullptr;
+    active = true;
+    gone = false;
+    data = false;
+  }
 };
 
 // Peeks at the client socket until something happens: the client gone (FIN
 // or reset) calls on_gone; data (a pipelined request) ends the watch without a
-// verdict. A peeking receive, not a readiness wait: the reactor tries it at
-// once when readiness may have come before (a FIN before the watch), and it
-// needs no re-registration of the socket with epoll.
+// verdict. Between requests, the session awaiting the peek is resumed instead.
+// A peeking receive, not a readiness wait: the reactor tries it at once when
+// readiness may have come before (a FIN before the watch), and it needs no
+// re-registration of the socket with epoll.
 void arm_client_watch(const std::shared_ptr<client_watch>& w, tcp::socket& socket) {
   w->armed = true;
   socket.async_receive(net::buffer(&w->byte, 1), tcp::socket::message_peek,
                        [w](const boost::system::error_code& ec, std::size_t n) {
                          w->armed = false;
-                         if (ec == net::error::operation_aborted || !w->active) return;  // cancelled, or over
-                         if (!ec && n > 0) {
+                         const bool aborted = ec == net::error::operation_aborted;
+                         if (!aborted) (!ec && n > 0 ? w->data : w->gone) = true;
+                         if (w->waiter) {
+                           auto resume = std::move(w->waiter);
+                           std::move(resume)(ec, w);
+                           return;
+                         }
+                         if (aborted || !w->active) return;  // cancelled (socket closed), or over
+                         if (w->data) {
                            w->active = false;  // pipelined: no verdict
                            return;
                          }
-                         w->gone = true;  // EOF, reset and the like
                          if (auto fn = std::move(w->on_gone)) fn();
                        });
+}
+
+// Resumes when the pending peek of `w` completes; hands `w` back with it.
+template <class Token>
+auto async_await_peek(std::shared_ptr<client_watch> w, Token&& token) {
+  return net::async_initiate<Token, void(boost::system::error_code, std::shared_ptr<client_watch>)>(
+      [](auto handler, std::shared_ptr<client_watch> watch) {
+        // Not `waiter = ...`: Boost 1.81's move assignment of any_completion_handler
+        // recurses (it copies from an lvalue through its converting constructor).
+        client_watch::waiter_fn(std::move(handler)).swap(watch->waiter);
+      },
+      token, std::move(w));
 }
 
 // A chunk-size line ("1a2\r\n") written into `out` (at least 20 bytes);
@@ -193,8 +232,17 @@ std::size_t chunk_size_line(std::size_t size, char* out) {
 // Streams a response as chunks (HTTP/1.1) or as a close-delimited body (HTTP/1.0).
 class chunked_writer final : public response_stream {
  public:
-  chunked_writer(connection& c, const server_limits& limits, unsigned version, bool keep_alive)
-      : conn_(c), limits_(limits), version_(version), keep_alive_(keep_alive && version >= 11) {}
+  // `watch` and `deadline` are the connection's (the session's), shared by its requests.
+  chunked_writer(connection& c, const server_limits& limits, unsigned version, bool keep_alive,
+                 std::shared_ptr<client_watch>& watch, op_deadline& deadline)
+      : conn_(c),
+        limits_(limits),
+        version_(version),
+        keep_alive_(keep_alive && version >= 11),
+        watch_(watch),
+        deadline_(deadline) {
+    if (watch_) watch_->restart();
+  }
 
   net::awaitable<bool> write_head(unsigned status, std::string_view content_type,
                                   const header_list& headers) override {
@@ -204,8 +252,8 @@ class chunked_writer final : public response_stream {
   // One gather write: the head as text, then the first chunk (if any).
   net::awaitable<bool> write_head_and_body(unsigned status, std::string_view content_type,
                                            const header_list& headers, std::string_view first_body) override {
-    std::string head = response_head(status, version_, content_type, headers, std::nullopt, version_ >= 11,
-                                     keep_alive_);
+    std::string head =
+        response_head(status, version_, content_type, headers, std::nullopt, version_ >= 11, keep_alive_);
     const bool chunk = version_ >= 11 && !first_body.empty();
     if (chunk) {
       char size[24];
@@ -256,16 +304,14 @@ class chunked_writer final : public response_stream {
 
   bool client_gone() const override { return watch_ && watch_->gone; }
 
-  // The handler is done: no more calls; a pending wait is cancelled (no other
-  // operation is pending on the socket at this point).
+  op_deadline* deadline() override { return &deadline_; }
+
+  // The handler is done: no more calls. A pending peek stays: the session
+  // awaits it as the wait for the next request.
   void end_watch() {
     if (!watch_) return;
     watch_->active = false;
     watch_->on_gone = nullptr;
-    if (watch_->armed) {
-      boost::system::error_code ignored;
-      conn_.stream.socket().cancel(ignored);
-    }
   }
 
  private:
@@ -301,9 +347,9 @@ class chunked_writer final : public response_stream {
     // The chunk as plain buffers (size line, data, CRLF, maybe the end):
     // cheaper to walk than Beast's chunk_body sequence, on every relayed piece.
     if (chunked && !data.empty()) size_len = chunk_size_line(data.size(), size_line);
-    const std::array<net::const_buffer, 4> chunk{
-        net::buffer(size_line, size_len), net::buffer(data), net::buffer("\r\n", size_len > 0 ? 2 : 0),
-        net::buffer(body_end, end_now ? end_size : 0)};
+    const std::array<net::const_buffer, 4> chunk{net::buffer(size_line, size_len), net::buffer(data),
+                                                 net::buffer("\r\n", size_len > 0 ? 2 : 0),
+                                                 net::buffer(body_end, end_now ? end_size : 0)};
     if (end_now) ended_ = true;
     // Usually the socket takes the whole piece at once (see write_now.hpp).
     boost::system::error_code ec;
@@ -320,8 +366,9 @@ class chunked_writer final : public response_stream {
   }
 
   bool ok_ = true;
-  bool ended_ = false;  // the chunked body's end went out with the last piece
-  std::shared_ptr<client_watch> watch_;  // created by the first watch_client call
+  bool ended_ = false;                    // the chunked body's end went out with the last piece
+  std::shared_ptr<client_watch>& watch_;  // the session's; created by the first watch_client call
+  op_deadline& deadline_;
   std::optional<stall_watchdog> watchdog_;  // created by the first body piece
 };
 
@@ -338,18 +385,53 @@ std::optional<bool> take_arrived_request(connection& c, beast::flat_buffer& buff
       buffer.commit(static_cast<std::size_t>(n));
       return true;
     }
-    if (n == 0) return false;  // closed before sending anything
+    if (n == 0) return false;                 // closed before sending anything
     if (errno != EINTR) return std::nullopt;  // not there yet (or an error the asynchronous read reports)
   }
 }
 
-// Waits for the first byte of the next request. False when the peer closed,
-// the wait timed out, or the server is draining.
+// Waits for the first byte of a new connection's first request. False when
+// the peer closed, the wait timed out, or the server is draining.
 net::awaitable<bool> await_request_start(connection& c, beast::flat_buffer& buffer,
                                          std::chrono::milliseconds timeout) {
   if (buffer.size() > 0) co_return true;
   c.stream.expires_after(timeout);
   auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(8192), use_tuple);
+  if (ec) co_return false;
+  buffer.commit(n);
+  co_return true;
+}
+
+void close_connection(void* c) {
+  boost::system::error_code ignored;
+  static_cast<connection*>(c)->stream.socket().close(ignored);
+}
+
+// The keep-alive wait: for the first byte of the next request, under the
+// connection's op_deadline (no timer armed and cancelled per request). A
+// client watch's peek still pending from the last request is this wait
+// already: its completion is awaited, then the bytes are taken with a plain
+// recv(). False when the peer closed, the wait timed out (the deadline closed
+// the socket), or the server is draining (it closed an idle socket).
+net::awaitable<bool> await_next_request(connection& c, beast::flat_buffer& buffer,
+                                        std::chrono::milliseconds timeout, op_deadline& deadline,
+                                        std::shared_ptr<client_watch>& watch) {
+  if (buffer.size() > 0) co_return true;
+  deadline.begin(timeout, close_connection, &c);
+  if (watch && watch->armed) {
+    auto [ec, w] = co_await async_await_peek(std::move(watch), use_tuple);
+    watch = std::move(w);
+    if (ec || !watch->data) {
+      deadline.end();
+      co_return false;
+    }
+    if (auto arrived = take_arrived_request(c, buffer)) {
+      deadline.end();
+      co_return *arrived;
+    }
+  }
+  auto [ec, n] = co_await c.stream.socket().async_read_some(buffer.prepare(8192), use_tuple);
+  deadline.end();
   if (ec) co_return false;
   buffer.commit(n);
   co_return true;
@@ -383,9 +465,12 @@ unsigned status_for_read_error(const boost::system::error_code& ec) {
 
 std::string message_for_status(unsigned status, const server_limits& limits) {
   switch (status) {
-    case 431: return "request header fields too large (limit " + std::to_string(limits.max_header_bytes) + " bytes)";
-    case 413: return "request body too large (limit " + std::to_string(limits.max_body_bytes) + " bytes)";
-    default: return "malformed HTTP request";
+    case 431:
+      return "request header fields too large (limit " + std::to_string(limits.max_header_bytes) + " bytes)";
+    case 413:
+      return "request body too large (limit " + std::to_string(limits.max_body_bytes) + " bytes)";
+    default:
+      return "malformed HTTP request";
   }
 }
 
@@ -397,16 +482,16 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
   const server_limits& limits = st->limits;
   beast::flat_buffer buffer;
   bool first = true;
+  std::shared_ptr<client_watch> watch;  // created by a handler's first watch_client
+  op_deadline deadline(conn->stream.get_executor());
 
   for (;;) {
     conn->idle = true;
     if (st->draining) break;
     std::optional<bool> arrived;
     if (first) arrived = take_arrived_request(*conn, buffer);
-    if (!arrived) {
-      const auto wait = first ? limits.header_timeout : limits.idle_timeout;
-      arrived = co_await await_request_start(*conn, buffer, wait);
-    }
+    if (!arrived && first) arrived = co_await await_request_start(*conn, buffer, limits.header_timeout);
+    if (!arrived) arrived = co_await await_next_request(*conn, buffer, limits.idle_timeout, deadline, watch);
     const bool started = *arrived;
     if (!started) break;
     conn->idle = false;
@@ -439,8 +524,8 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     if (ec) {
       unsigned status = status_for_read_error(ec);
       if (status != 0) {
-        co_await write_complete(*conn, limits, error_response(early_path, status, message_for_status(status, limits)),
-                                11, false);
+        co_await write_complete(
+            *conn, limits, error_response(early_path, status, message_for_status(status, limits)), 11, false);
       }
       break;
     }
@@ -452,8 +537,9 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     const unsigned version = req.version();
     bool keep_alive = req.keep_alive();
     const bool log_timing = spdlog::should_log(spdlog::level::debug);
-    const auto started_at = log_timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    chunked_writer writer(*conn, limits, version, keep_alive);
+    const auto started_at =
+        log_timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    chunked_writer writer(*conn, limits, version, keep_alive, watch, deadline);
     request_context ctx(req, &writer);
     response res;
     bool failed = false;
@@ -476,8 +562,8 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
       reusable = w.done() ? !w.ec : co_await write_complete_rest(*conn, limits, w);
     }
     if (log_timing) {  // the arguments cost a string per request
-      auto elapsed =
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_at);
+      auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                           started_at);
       spdlog::debug("{} {} -> {} in {} us", req.method_string(), ctx.path(),
                     ctx.streaming() ? std::string("stream") : std::to_string(res.status), elapsed.count());
     }

@@ -4,6 +4,7 @@
 #include "studio/proxy/proxy.hpp"
 
 #include "studio/http/error_shape.hpp"
+#include "studio/http/op_deadline.hpp"
 #include "studio/http/stall_watchdog.hpp"
 #include "studio/http/write_now.hpp"
 #include "studio/proxy/forwarding.hpp"
@@ -16,12 +17,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <array>
@@ -136,18 +137,38 @@ error_code parse_buffered(Parser& parser, beast::flat_buffer& received, Done don
 // The most one upstream read asks for.
 constexpr std::size_t max_read_room = 64 * 1024;
 
+void reset_upstream(void* c) { reset_socket(*static_cast<upstream_connection*>(c)); }
+
+// One read from the upstream, at most `timeout` long: under the client
+// connection's op_deadline when there is one (no timer armed and cancelled per
+// read), else under the stream's own deadline.
+net::awaitable<std::pair<error_code, std::size_t>> read_some_within(upstream_connection& c,
+                                                                    net::mutable_buffer room,
+                                                                    std::chrono::milliseconds timeout,
+                                                                    http::op_deadline* deadline) {
+  if (deadline == nullptr) {
+    c.stream.expires_after(timeout);
+    auto [ec, n] = co_await c.stream.async_read_some(room, use_tuple);
+    co_return std::pair{ec, n};
+  }
+  deadline->begin(timeout, reset_upstream, &c);
+  auto [ec, n] = co_await c.stream.socket().async_read_some(room, use_tuple);
+  deadline->end();
+  if (ec && deadline->expired()) ec = beast::error::timeout;
+  co_return std::pair{ec, n};
+}
+
 // Reads from the upstream until the parser is `done`: bytes already received
-// first, then plain reads on the stream (with its deadline) and parser.put().
-// Cheaper per request than Beast's async_read_header / async_read (two
-// composed operations around each read); end of stream as they report it.
+// first, then plain reads (read_some_within) and parser.put(). Cheaper per
+// request than Beast's async_read_header / async_read (two composed
+// operations around each read); end of stream as they report it.
 template <class Parser, class Done>
 net::awaitable<error_code> read_upstream(upstream_connection& c, Parser& parser, Done done,
-                                         std::chrono::milliseconds timeout) {
+                                         std::chrono::milliseconds timeout, http::op_deadline* deadline) {
   error_code ec = parse_buffered(parser, c.buffer, done);
   while (!ec && !done()) {
-    c.stream.expires_after(timeout);
     const std::size_t asked = beast::read_size(c.buffer, max_read_room);
-    auto [rec, n] = co_await c.stream.async_read_some(c.buffer.prepare(asked), use_tuple);
+    auto [rec, n] = co_await read_some_within(c, c.buffer.prepare(asked), timeout, deadline);
     c.buffer.commit(n);
     // A full read: a large body is coming (an embeddings batch); read it in
     // bigger steps (the room goes back to normal in the pool).
@@ -247,7 +268,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     return http::error_response(ctx.path(), 499, "client closed the connection");
   };
 
-  const std::string_view body = body_override ? std::string_view(*body_override) : std::string_view(ctx.req().body());
+  const std::string_view body =
+      body_override ? std::string_view(*body_override) : std::string_view(ctx.req().body());
   std::string head_text = upstream_request_head(ctx.req(), up, target, body.size());
   const bool head_request = ctx.req().method() == bhttp::verb::head;
   connection_ptr conn;
@@ -271,7 +293,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     const std::size_t written = http::write_now(conn->stream.socket(), request_bytes, ec);
     if (!ec && written < net::buffer_size(request_bytes)) {
       conn->stream.expires_after(options_.write_timeout);
-      auto [wec, wn] = co_await net::async_write(conn->stream, http::unwritten(request_bytes, written), use_tuple);
+      auto [wec, wn] =
+          co_await net::async_write(conn->stream, http::unwritten(request_bytes, written), use_tuple);
       ec = wec;
     }
     if (!watch) watch.emplace(ctx, conn);
@@ -280,7 +303,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     if (head_request) parser->skip(true);
     if (!ec) {
       head_parser& p = *parser;
-      ec = co_await read_upstream(*conn, p, [&p] { return p.is_header_done(); }, options_.idle_timeout);
+      ec = co_await read_upstream(
+          *conn, p, [&p] { return p.is_header_done(); }, options_.idle_timeout, ctx.deadline());
     }
     if (ctx.client_gone()) {
       abort_connection(conn);
@@ -310,7 +334,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     full.eager(true);
     const auto complete = [&full] { return full.is_done(); };
     error_code ec = parse_buffered(full, conn->buffer, complete);
-    if (!ec && !full.is_done()) ec = co_await read_upstream(*conn, full, complete, options_.idle_timeout);
+    if (!ec && !full.is_done())
+      ec = co_await read_upstream(*conn, full, complete, options_.idle_timeout, ctx.deadline());
     if (ctx.client_gone()) {
       abort_connection(conn);
       co_return client_left();

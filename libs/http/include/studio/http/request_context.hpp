@@ -18,6 +18,7 @@
 namespace studio::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
+class op_deadline;
 using path_params = std::vector<std::pair<std::string, std::string>>;
 
 // Which key, if any, authenticated the request.
@@ -38,11 +39,14 @@ class response_stream {
   // The head and the first body piece together (the session sends both in
   // one socket write); by default write_head, then write_body.
   virtual boost::asio::awaitable<bool> write_head_and_body(unsigned status, std::string_view content_type,
-                                                           const header_list& headers, std::string_view first_body);
+                                                           const header_list& headers,
+                                                           std::string_view first_body);
   // The client-gone watch (see request_context::watch_client); by default a
   // client is never noticed gone before a write fails.
   virtual void watch_client(std::function<void()> on_gone) { (void)on_gone; }
   virtual bool client_gone() const { return false; }
+  // The connection's op_deadline (see request_context::deadline); none by default.
+  virtual op_deadline* deadline() { return nullptr; }
 };
 
 class request_context {
@@ -96,6 +100,12 @@ class request_context {
   void watch_client(std::function<void()> on_gone);
   // True once the watch has seen the client close its connection.
   bool client_gone() const;
+
+  // The connection's deadline for one operation at a time (op_deadline.hpp),
+  // for a handler's own waits (an upstream's answer) without a timer armed
+  // per wait; null without a session (then use a timer of your own). Free
+  // while the handler runs: the session uses it only between requests.
+  op_deadline* deadline() const { return stream_ != nullptr ? stream_->deadline() : nullptr; }
 
  private:
   const request& req_;

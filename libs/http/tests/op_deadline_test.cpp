@@ -1,0 +1,99 @@
+// op_deadline on a real io_context: ioc.run() returns when no wait is left,
+// which is when the deadline fired or found nothing in progress, so the tests
+// await that event and check the elapsed time against the limits.
+#include "studio/http/op_deadline.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+using namespace std::chrono_literals;
+using studio::http::op_deadline;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+void count_call(void* arg) { ++*static_cast<int*>(arg); }
+
+}  // namespace
+
+TEST_CASE("an operation past its limit expires once, not before the limit") {
+  boost::asio::io_context ioc;
+  int calls = 0;
+  op_deadline d(ioc.get_executor());
+  const auto t0 = steady::now();
+  d.begin(30ms, count_call, &calls);
+  ioc.run();
+  CHECK(calls == 1);
+  CHECK(d.expired());
+  CHECK(steady::now() - t0 >= 30ms);
+}
+
+TEST_CASE("an operation that ends in time never expires") {
+  boost::asio::io_context ioc;
+  int calls = 0;
+  op_deadline d(ioc.get_executor());
+  d.begin(50ms, count_call, &calls);
+  boost::asio::steady_timer done(ioc, 10ms);
+  done.async_wait([&](auto) { d.end(); });
+  ioc.run();  // the deadline wakes at 50 ms, finds nothing in progress, and stops
+  CHECK(calls == 0);
+  CHECK_FALSE(d.expired());
+}
+
+TEST_CASE("a shorter limit after a longer one is met on time") {
+  boost::asio::io_context ioc;
+  int calls = 0;
+  op_deadline d(ioc.get_executor());
+  d.begin(60s, count_call, &calls);
+  d.end();
+  const auto t0 = steady::now();
+  d.begin(30ms, count_call, &calls);
+  ioc.run();
+  CHECK(calls == 1);
+  CHECK(steady::now() - t0 >= 30ms);
+  CHECK(steady::now() - t0 < 10s);
+}
+
+TEST_CASE("each operation's limit counts from its own begin") {
+  boost::asio::io_context ioc;
+  int first = 0;
+  int second = 0;
+  op_deadline d(ioc.get_executor());
+  const auto t0 = steady::now();
+  d.begin(40ms, count_call, &first);
+  boost::asio::steady_timer next(ioc, 25ms);
+  next.async_wait([&](auto) {
+    d.end();
+    d.begin(40ms, count_call, &second);  // the wait armed for 40 ms re-arms for 65 ms
+  });
+  ioc.run();
+  CHECK(first == 0);
+  CHECK(second == 1);
+  CHECK(steady::now() - t0 >= 65ms);
+}
+
+TEST_CASE("a new operation after an expiry gets its own deadline") {
+  boost::asio::io_context ioc;
+  int calls = 0;
+  op_deadline d(ioc.get_executor());
+  d.begin(10ms, count_call, &calls);
+  ioc.run();
+  REQUIRE(calls == 1);
+  d.begin(10ms, count_call, &calls);
+  CHECK_FALSE(d.expired());
+  ioc.restart();
+  ioc.run();
+  CHECK(calls == 2);
+}
+
+TEST_CASE("destroyed with an operation in progress: no call") {
+  boost::asio::io_context ioc;
+  int calls = 0;
+  {
+    op_deadline d(ioc.get_executor());
+    d.begin(20ms, count_call, &calls);
+  }
+  ioc.run();  // the cancelled wait completes after the deadline is gone
+  CHECK(calls == 0);
+}
