@@ -1,9 +1,11 @@
 // The server on a real io_context: limits, timeouts, keep-alive, streaming,
 // auth through dispatch, exceptions, graceful shutdown. Clients are blocking
 // sockets with receive timeouts, so a broken server fails a test, never hangs it.
-#include "studio/http/dispatch.hpp"
 #include "studio/http/server.hpp"
+#include "studio/http/dispatch.hpp"
 
+#include <doctest/doctest.h>
+#include <sys/socket.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -16,8 +18,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
-#include <doctest/doctest.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <future>
@@ -82,13 +82,19 @@ struct test_server {
     routes.add(verb::get, "/headers", access::open, [](request_context&) -> net::awaitable<response> {
       response res = text_response(200, "body");
       res.headers = {{"content-type", "text/csv"}, {"X-Twice", "1"}, {"Content-Length", "999"},
-                     {"Connection", "upgrade"}, {"X-Twice", "2"}, {"Server", "other"}};
+                     {"Connection", "upgrade"},    {"X-Twice", "2"}, {"Server", "other"}};
       co_return res;
     });
     routes.add(verb::get, "/stream", access::open, [](request_context& c) -> net::awaitable<response> {
       bool ok = co_await c.start_stream(200, "text/event-stream");
       for (int i = 0; ok && i < 3; ++i) ok = co_await c.write("data: " + std::to_string(i) + "\n\n");
       co_return response{};
+    });
+    // Watches for the client leaving (as the proxy does) and answers at once:
+    // the watch's peek outlives the request, as the next keep-alive wait.
+    routes.add(verb::get, "/watched", access::open, [](request_context& c) -> net::awaitable<response> {
+      c.watch_client([] {});
+      co_return text_response(200, "watched");
     });
     // The body ends with its last piece, while the handler still works.
     routes.add(verb::get, "/stream-last", access::open, [](request_context& c) -> net::awaitable<response> {
@@ -195,7 +201,8 @@ TEST_CASE("auth: 401 without or with a wrong key, 403 for the wrong scope, 200 o
   auto res = c.get("/api/v1/echo/a%20b?q=x+y", "mkey");
   CHECK(res.result_int() == 200);
   CHECK(res.body() == "a b|x y");
-  c.send_raw("POST /v1/body HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ikey\r\nContent-Length: 3\r\n\r\nabc");
+  c.send_raw(
+      "POST /v1/body HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ikey\r\nContent-Length: 3\r\n\r\nabc");
   res = c.read();
   CHECK(res.result_int() == 200);
   CHECK(res.body() == "3");
@@ -232,8 +239,9 @@ TEST_CASE("requests arriving together, or a request in pieces, are each answered
   test_server s;
   SUBCASE("two requests in one write (pipelined)") {
     client c(s.port);
-    c.send_raw("POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: ikey\r\nContent-Length: 3\r\n\r\nabc"
-               "POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: ikey\r\nContent-Length: 5\r\n\r\nabcde");
+    c.send_raw(
+        "POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: ikey\r\nContent-Length: 3\r\n\r\nabc"
+        "POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: ikey\r\nContent-Length: 5\r\n\r\nabcde");
     auto first = c.read();
     auto second = c.read();
     CHECK(first.result_int() == 200);
@@ -285,6 +293,33 @@ TEST_CASE("slow clients cannot hold a connection") {
   }
 }
 
+TEST_CASE("after watched requests the connection serves the next ones, then closes when idle") {
+  test_server s;
+  client c(s.port);
+  for (int i = 0; i < 3; ++i) {
+    auto res = c.get("/watched");
+    CHECK(res.result_int() == 200);
+    CHECK(res.body() == "watched");
+  }
+  CHECK(c.get("/health").result_int() == 200);  // unwatched, after watched ones
+  CHECK(c.get("/watched").result_int() == 200);
+  const auto idle_from = std::chrono::steady_clock::now();
+  CHECK(c.closed_by_server());  // the pending peek is the keep-alive wait: idle_timeout ends it
+  CHECK(std::chrono::steady_clock::now() - idle_from >= 300ms);
+}
+
+TEST_CASE("pipelined requests behind a watched one are each answered in order") {
+  test_server s;
+  client c(s.port);
+  c.send_raw(
+      "GET /watched HTTP/1.1\r\nHost: x\r\n\r\nGET /watched HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(c.read().body() == "watched");
+  CHECK(c.read().body() == "watched");
+  CHECK(c.read().result_int() == 200);
+  CHECK(c.get("/watched").body() == "watched");
+}
+
 TEST_CASE("an exception in a handler becomes a 500 JSON error and the server lives on") {
   test_server s;
   client c(s.port);
@@ -294,7 +329,8 @@ TEST_CASE("an exception in a handler becomes a 500 JSON error and the server liv
   CHECK(c.get("/health").result_int() == 200);
 }
 
-TEST_CASE("a handler's headers replace Server and Content-Type; the last of two wins; framing stays the server's") {
+TEST_CASE(
+    "a handler's headers replace Server and Content-Type; the last of two wins; framing stays the server's") {
   test_server srv;
   client c(srv.port);
   c.send_raw("GET /headers HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -348,7 +384,9 @@ TEST_CASE("the last piece of a stream ends the body at once, before the handler 
 TEST_CASE("Expect: 100-continue is honoured") {
   test_server s;
   client c(s.port);
-  c.send_raw("POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: mkey\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  c.send_raw(
+      "POST /v1/body HTTP/1.1\r\nHost: x\r\nX-API-Key: mkey\r\nExpect: 100-continue\r\nContent-Length: "
+      "4\r\n\r\n");
   auto interim = c.read();
   CHECK(interim.result_int() == 100);
   c.send_raw("abcd");
