@@ -13,10 +13,9 @@
 namespace studio::api {
 
 // The sample of one forwarded request (pure).
-inline inference_sample sample_from(const proxy::relay_stats& st, std::string model, std::string endpoint) {
+inline inference_sample sample_from(const proxy::relay_stats& st, std::string model) {
   inference_sample s;
   s.model = std::move(model);
-  s.endpoint = std::move(endpoint);
   s.status = st.client_gone ? 499 : st.status;
   s.streamed = st.streamed;
   s.client_gone = st.client_gone;
@@ -45,9 +44,9 @@ class open_stream_scope {
 
 // Records the sample and, for a successful answer with completion tokens,
 // the model's generation speed.
-inline void record_forwarded(inference_metrics& metrics, model_performance& perf, const proxy::relay_stats& st,
-                             const std::string& model, const std::string& endpoint) {
-  metrics.record(sample_from(st, model, endpoint));
+inline void record_forwarded(inference_metrics& metrics, model_performance& perf,
+                             const proxy::relay_stats& st, const std::string& model) {
+  metrics.record(sample_from(st, model));
   if (st.status == 200 && !st.upstream_failed && !st.client_gone && st.completion_tokens &&
       *st.completion_tokens > 0) {
     perf.add(model, *st.completion_tokens, std::chrono::duration<double>(st.duration).count());

@@ -96,7 +96,7 @@ void add_chat(http::router& routes, services& svc) {
                auto forward_op = svc.proxy->forward(ctx, target.up, "/v1/chat/completions", json::serialize(*body),
                                                     &stats);
                auto res = co_await std::move(forward_op);
-               record_forwarded(svc.inference, svc.model_perf, stats, model, ctx.path());
+               record_forwarded(svc.inference, svc.model_perf, stats, model);
                co_return res;
              });
 }
@@ -138,7 +138,7 @@ void add_openai(http::router& routes, services& svc) {
                  proxy::relay_stats stats;
                  auto forward_op = svc.proxy->forward(ctx, target.up, ctx.req().target(), std::nullopt, &stats);
                  auto res = co_await std::move(forward_op);
-                 record_forwarded(svc.inference, svc.model_perf, stats, name, ctx.path());
+                 record_forwarded(svc.inference, svc.model_perf, stats, name);
                  if (!ctx.streaming() || stats.streamed) co_return res;  // finish_on_stream has nothing to do
                  auto finish_op = finish_on_stream(ctx, std::move(res), stats.streamed);
                  co_return co_await std::move(finish_op);

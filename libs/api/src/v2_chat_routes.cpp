@@ -84,7 +84,7 @@ net::awaitable<http::response> handle_chat(services& svc, http::request_context&
       !stats.client_gone) {
     stats.completion_tokens = stream_tokens(stats.sse_events);
   }
-  record_forwarded(svc.inference, svc.model_perf, stats, id, ctx.path());
+  record_forwarded(svc.inference, svc.model_perf, stats, id);
   auto finish_op = finish_on_stream(ctx, std::move(res), stats.streamed);
   co_return co_await std::move(finish_op);
 }

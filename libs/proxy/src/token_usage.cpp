@@ -10,7 +10,7 @@
 namespace studio::proxy {
 namespace {
 
-// Where the last `quoted_key` (which starts with a quote) begins in text, or
+// Where the last `quoted_key` (a quote and at least one more character) begins in text, or
 // npos. Steps back from quote to quote with memrchr: std::string_view::rfind
 // compares the key at every position, which cost more than the rest of the
 // relay's work on a non-streamed answer (bench/README.md).
@@ -20,7 +20,10 @@ std::size_t last_key(std::string_view text, std::string_view quoted_key) {
     const void* hit = ::memrchr(text.data(), quoted_key.front(), end);
     if (hit == nullptr) break;
     const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
-    if (text.substr(at, quoted_key.size()) == quoted_key) return at;
+    // The character after the quote first: most quotes start other keys or values.
+    if (at + 1 < text.size() && text[at + 1] == quoted_key[1] &&
+        text.substr(at, quoted_key.size()) == quoted_key)
+      return at;
     end = at;
   }
   return std::string_view::npos;
@@ -34,8 +37,10 @@ std::size_t skip_space(std::string_view text, std::size_t i) {
 // Index of the quote that closes the string whose opening quote is at `open`, or npos.
 std::size_t string_end(std::string_view text, std::size_t open) {
   for (std::size_t i = open + 1; i < text.size(); ++i) {
-    if (text[i] == '\\') ++i;
-    else if (text[i] == '"') return i;
+    if (text[i] == '\\')
+      ++i;
+    else if (text[i] == '"')
+      return i;
   }
   return std::string_view::npos;
 }
@@ -71,7 +76,7 @@ std::optional<std::uint64_t> integer_at(std::string_view text, std::size_t i) {
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();
   const auto [stop, ec] = std::from_chars(text.data() + i, end, value);  // no sign for unsigned
-  if (ec != std::errc{}) return std::nullopt;  // no digits, or overflow
+  if (ec != std::errc{}) return std::nullopt;                            // no digits, or overflow
   i = skip_space(text, static_cast<std::size_t>(stop - text.data()));
   if (i >= text.size() || (text[i] != ',' && text[i] != '}')) return std::nullopt;
   return value;
@@ -80,9 +85,8 @@ std::optional<std::uint64_t> integer_at(std::string_view text, std::size_t i) {
 // The integer values of two top-level members of one object (the text from its `{` to its
 // `}`, as object_after cuts it), in one pass that skips strings and nested values: no JSON
 // document is built (boost::json::parse of the usage object was most of this per request).
-std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>> integer_members(std::string_view object,
-                                                                                      std::string_view key_a,
-                                                                                      std::string_view key_b) {
+std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>> integer_members(
+    std::string_view object, std::string_view key_a, std::string_view key_b) {
   std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>> out;
   int depth = 0;
   bool expect_key = false;
@@ -97,8 +101,10 @@ std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>> integer_me
         const std::size_t colon = skip_space(object, close + 1);
         if (colon >= object.size() || object[colon] != ':') return {};
         const std::size_t value = skip_space(object, colon + 1);
-        if (key == key_a) out.first = integer_at(object, value);
-        else if (key == key_b) out.second = integer_at(object, value);
+        if (key == key_a)
+          out.first = integer_at(object, value);
+        else if (key == key_b)
+          out.second = integer_at(object, value);
         i = colon;
         continue;
       }
@@ -119,10 +125,11 @@ std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>> integer_me
 
 token_counts find_token_counts(std::string_view text) {
   token_counts out;
-  std::tie(out.prompt, out.completion) = integer_members(object_after(text, "\"usage\""), "prompt_tokens",
-                                                         "completion_tokens");
+  std::tie(out.prompt, out.completion) =
+      integer_members(object_after(text, "\"usage\""), "prompt_tokens", "completion_tokens");
   if (out.prompt && out.completion) return out;
-  const auto [prompt_n, predicted_n] = integer_members(object_after(text, "\"timings\""), "prompt_n", "predicted_n");
+  const auto [prompt_n, predicted_n] =
+      integer_members(object_after(text, "\"timings\""), "prompt_n", "predicted_n");
   if (!out.prompt) out.prompt = prompt_n;
   if (!out.completion) out.completion = predicted_n;
   return out;

@@ -18,13 +18,12 @@ namespace studio::api {
 
 // What one forwarded inference request did.
 struct inference_sample {
-  std::string model;       // the name the client asked for (instance or model file)
-  std::string endpoint;    // "/v1/chat/completions", "/api/admin/llm/chat", ...
-  unsigned status = 0;     // status the client saw
+  std::string model;    // the name the client asked for (instance or model file)
+  unsigned status = 0;  // status the client saw
   bool streamed = false;
   bool client_gone = false;
-  std::optional<std::uint64_t> prompt_tokens;      // from usage / timings, when sent
-  std::optional<std::uint64_t> completion_tokens;  // from usage / timings, when sent
+  std::optional<std::uint64_t> prompt_tokens;        // from usage / timings, when sent
+  std::optional<std::uint64_t> completion_tokens;    // from usage / timings, when sent
   std::chrono::microseconds time_to_first_token{0};  // streamed only; 0 when unknown
   std::chrono::microseconds duration{0};             // whole request
 };
@@ -50,7 +49,7 @@ class inference_metrics {
     model_totals totals;
     std::map<unsigned, std::uint64_t> requests_by_status;
     http::histogram time_to_first_token{ttft_buckets};  // seconds; streamed requests that sent a token
-    http::histogram duration{http::latency_buckets};   // seconds; whole request
+    http::histogram duration{http::latency_buckets};    // seconds; whole request
   };
   // Models beyond this many distinct names are counted under "other" (bounded labels).
   static constexpr std::size_t max_models = 256;
