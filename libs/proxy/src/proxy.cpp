@@ -231,6 +231,42 @@ void settle_read_buffer(upstream_connection& c, const proxy_options& opt) {
   c.buffer.reserve(room);
 }
 
+// The streamed relay's read deadline: the client connection's op_deadline when
+// there is one, else a stall_watchdog of the stream's own.
+class relay_deadline {
+ public:
+  relay_deadline(http::op_deadline* shared, const net::any_io_executor& ex, std::chrono::milliseconds limit,
+                 upstream_connection* relayed)
+      : shared_(shared), limit_(limit), relayed_(relayed) {
+    if (shared_ == nullptr) own_.emplace(ex, limit, [relayed] { reset_socket(*relayed); });
+  }
+  void begin() {
+    if (shared_ != nullptr)
+      shared_->begin(limit_, reset_upstream, relayed_);
+    else
+      own_->begin();
+  }
+  void end() {
+    if (shared_ != nullptr)
+      shared_->end();
+    else
+      own_->end();
+  }
+  bool expired() const { return shared_ != nullptr ? shared_->expired() : own_->fired(); }
+  void stop() {
+    if (shared_ != nullptr)
+      shared_->end();
+    else
+      own_->stop();
+  }
+
+ private:
+  http::op_deadline* shared_;
+  std::chrono::milliseconds limit_;
+  upstream_connection* relayed_;
+  std::optional<http::stall_watchdog> own_;
+};
+
 std::string describe(const error_code& ec, const upstream& up) {
   if (ec == beast::error::timeout) return "upstream " + pool_key(up) + " timed out";
   return "upstream " + pool_key(up) + ": " + ec.message();
@@ -370,9 +406,10 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   conn->stream.expires_never();
   // On this coroutine's executor (a pooled connection's stream may carry another's).
   const net::any_io_executor here = co_await net::this_coro::executor;
-  // One idle timer per stream, not one per piece (see stall_watchdog).
+  // No timer armed per piece: the client connection's op_deadline (or, without
+  // a session, one stall_watchdog for the stream) is each read's deadline.
   upstream_connection* relayed = conn.get();
-  http::stall_watchdog watchdog(here, options_.idle_timeout, [relayed] { reset_socket(*relayed); });
+  relay_deadline deadline(ctx.deadline(), here, options_.idle_timeout, relayed);
   while (!parser->is_done()) {
     head.body().data = buffer.data();
     head.body().size = buffer.size();
@@ -381,11 +418,11 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     // read and parser.put(): cheaper per piece than Beast's composed read.
     error_code ec = take_buffered_pieces(*parser, conn->buffer);
     if (!ec && head.body().size == buffer.size() && !parser->is_done()) {
-      watchdog.begin();
-      // On the socket itself: the watchdog is the deadline (expires_never above).
+      deadline.begin();
+      // On the socket itself: `deadline` is the deadline (expires_never above).
       const std::size_t asked = beast::read_size(conn->buffer, read_room);
       auto [rec, n] = co_await conn->stream.socket().async_read_some(conn->buffer.prepare(asked), use_tuple);
-      watchdog.end();
+      deadline.end();
       conn->buffer.commit(n);
       ec = rec;
       if (!ec && n == asked && read_room < burst_room) {
@@ -428,13 +465,13 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       }
     }
     if (ec) {
-      failure = ec == beast::error::timeout || watchdog.fired()
+      failure = ec == beast::error::timeout || deadline.expired()
                     ? "upstream " + pool_key(up) + " stopped sending (idle timeout)"
                     : "upstream " + pool_key(up) + " failed mid-stream: " + ec.message();
       break;
     }
   }
-  watchdog.stop();
+  deadline.stop();
   st.sse_events = events.events();
   if (sse && !st.client_gone) add_counts(st, events.last_event());
   if (!st.client_gone && !ctx.streaming()) {
