@@ -15,12 +15,16 @@ namespace {
 
 void count_call(void* arg) { ++*static_cast<int*>(arg); }
 
-}  // namespace
-
-TEST_CASE("an operation past its limit expires once, not before the limit") {
+// An io_context, a deadline on it, and a count of its expiry calls.
+struct deadline_on_loop {
   boost::asio::io_context ioc;
   int calls = 0;
-  op_deadline d(ioc.get_executor());
+  op_deadline d{ioc.get_executor()};
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(deadline_on_loop, "an operation past its limit expires once, not before the limit") {
   const auto t0 = steady::now();
   d.begin(30ms, count_call, &calls);
   ioc.run();
@@ -29,10 +33,7 @@ TEST_CASE("an operation past its limit expires once, not before the limit") {
   CHECK(steady::now() - t0 >= 30ms);
 }
 
-TEST_CASE("an operation that ends in time never expires") {
-  boost::asio::io_context ioc;
-  int calls = 0;
-  op_deadline d(ioc.get_executor());
+TEST_CASE_FIXTURE(deadline_on_loop, "an operation that ends in time never expires") {
   d.begin(50ms, count_call, &calls);
   boost::asio::steady_timer done(ioc, 10ms);
   done.async_wait([&](auto) { d.end(); });
@@ -41,10 +42,7 @@ TEST_CASE("an operation that ends in time never expires") {
   CHECK_FALSE(d.expired());
 }
 
-TEST_CASE("a shorter limit after a longer one is met on time") {
-  boost::asio::io_context ioc;
-  int calls = 0;
-  op_deadline d(ioc.get_executor());
+TEST_CASE_FIXTURE(deadline_on_loop, "a shorter limit after a longer one is met on time") {
   d.begin(60s, count_call, &calls);
   d.end();
   const auto t0 = steady::now();
@@ -55,11 +53,9 @@ TEST_CASE("a shorter limit after a longer one is met on time") {
   CHECK(steady::now() - t0 < 10s);
 }
 
-TEST_CASE("each operation's limit counts from its own begin") {
-  boost::asio::io_context ioc;
+TEST_CASE_FIXTURE(deadline_on_loop, "each operation's limit counts from its own begin") {
   int first = 0;
   int second = 0;
-  op_deadline d(ioc.get_executor());
   const auto t0 = steady::now();
   d.begin(40ms, count_call, &first);
   boost::asio::steady_timer next(ioc, 25ms);
@@ -73,10 +69,7 @@ TEST_CASE("each operation's limit counts from its own begin") {
   CHECK(steady::now() - t0 >= 65ms);
 }
 
-TEST_CASE("a new operation after an expiry gets its own deadline") {
-  boost::asio::io_context ioc;
-  int calls = 0;
-  op_deadline d(ioc.get_executor());
+TEST_CASE_FIXTURE(deadline_on_loop, "a new operation after an expiry gets its own deadline") {
   d.begin(10ms, count_call, &calls);
   ioc.run();
   REQUIRE(calls == 1);
