@@ -5,7 +5,6 @@
 
 #include "studio/http/error_shape.hpp"
 #include "studio/http/op_deadline.hpp"
-#include "studio/http/stall_watchdog.hpp"
 #include "studio/http/write_now.hpp"
 #include "studio/proxy/forwarding.hpp"
 #include "studio/proxy/sse.hpp"
@@ -231,42 +230,6 @@ void settle_read_buffer(upstream_connection& c, const proxy_options& opt) {
   c.buffer.reserve(room);
 }
 
-// The streamed relay's read deadline: the client connection's op_deadline when
-// there is one, else a stall_watchdog of the stream's own.
-class relay_deadline {
- public:
-  relay_deadline(http::op_deadline* shared, const net::any_io_executor& ex, std::chrono::milliseconds limit,
-                 upstream_connection* relayed)
-      : shared_(shared), limit_(limit), relayed_(relayed) {
-    if (shared_ == nullptr) own_.emplace(ex, limit, [relayed] { reset_socket(*relayed); });
-  }
-  void begin() {
-    if (shared_ != nullptr)
-      shared_->begin(limit_, reset_upstream, relayed_);
-    else
-      own_->begin();
-  }
-  void end() {
-    if (shared_ != nullptr)
-      shared_->end();
-    else
-      own_->end();
-  }
-  bool expired() const { return shared_ != nullptr ? shared_->expired() : own_->fired(); }
-  void stop() {
-    if (shared_ != nullptr)
-      shared_->end();
-    else
-      own_->stop();
-  }
-
- private:
-  http::op_deadline* shared_;
-  std::chrono::milliseconds limit_;
-  upstream_connection* relayed_;
-  std::optional<http::stall_watchdog> own_;
-};
-
 std::string describe(const error_code& ec, const upstream& up) {
   if (ec == beast::error::timeout) return "upstream " + pool_key(up) + " timed out";
   return "upstream " + pool_key(up) + ": " + ec.message();
@@ -403,13 +366,8 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   const std::size_t burst_room = std::max(options_.relay_burst_bytes, read_room);
   sse_event_counter events;
   std::string failure;
-  conn->stream.expires_never();
-  // On this coroutine's executor (a pooled connection's stream may carry another's).
-  const net::any_io_executor here = co_await net::this_coro::executor;
-  // No timer armed per piece: the client connection's op_deadline (or, without
-  // a session, one stall_watchdog for the stream) is each read's deadline.
-  upstream_connection* relayed = conn.get();
-  relay_deadline deadline(ctx.deadline(), here, options_.idle_timeout, relayed);
+  // Each read's deadline is the client connection's op_deadline (read_some_within): no timer per piece.
+  http::op_deadline* deadline = ctx.deadline();
   while (!parser->is_done()) {
     head.body().data = buffer.data();
     head.body().size = buffer.size();
@@ -418,11 +376,9 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     // read and parser.put(): cheaper per piece than Beast's composed read.
     error_code ec = take_buffered_pieces(*parser, conn->buffer);
     if (!ec && head.body().size == buffer.size() && !parser->is_done()) {
-      deadline.begin();
-      // On the socket itself: `deadline` is the deadline (expires_never above).
       const std::size_t asked = beast::read_size(conn->buffer, read_room);
-      auto [rec, n] = co_await conn->stream.socket().async_read_some(conn->buffer.prepare(asked), use_tuple);
-      deadline.end();
+      auto [rec, n] =
+          co_await read_some_within(*conn, conn->buffer.prepare(asked), options_.idle_timeout, deadline);
       conn->buffer.commit(n);
       ec = rec;
       if (!ec && n == asked && read_room < burst_room) {
@@ -465,13 +421,12 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       }
     }
     if (ec) {
-      failure = ec == beast::error::timeout || deadline.expired()
+      failure = ec == beast::error::timeout
                     ? "upstream " + pool_key(up) + " stopped sending (idle timeout)"
                     : "upstream " + pool_key(up) + " failed mid-stream: " + ec.message();
       break;
     }
   }
-  deadline.stop();
   st.sse_events = events.events();
   if (sse && !st.client_gone) add_counts(st, events.last_event());
   if (!st.client_gone && !ctx.streaming()) {
