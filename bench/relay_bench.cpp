@@ -44,7 +44,8 @@ struct target {
   const char* name;
   unsigned short port;
   header_list headers;
-  int relay_pid = 0;  // the process between client and fake (0: none), for its CPU time
+  int relay_pid = 0;             // the process between client and fake (0: none), for its CPU time
+  unsigned short fake_port = 0;  // the fake behind it, for its CPU time
 };
 
 struct sample {
@@ -261,14 +262,13 @@ double own_cpu_seconds() {
   return secs(use.ru_utime) + secs(use.ru_stime);
 }
 
-struct rig {
+// A gateway supervising its own fake (started as the admin instance for m.gguf).
+struct supervised_gateway {
   temp_dir dir;
   unsigned short llm_port = free_port();
   std::unique_ptr<gateway_process> gw;
-  std::unique_ptr<relay_nginx> nginx;
-  std::string key;
 
-  rig(const std::string& token_delay_ms, int slots) {
+  supervised_gateway(const std::string& token_delay_ms, int slots, const char* binary) {
     dir.write_file("llm/models/m.gguf", "GGUF fake model");
     gateway_options o{
         {"--llama-server", bin_path("fake-llama-server").string(), "--llm-port", std::to_string(llm_port)},
@@ -277,9 +277,7 @@ struct rig {
     if (const char* threads = std::getenv("RELAY_BENCH_GATEWAY_THREADS")) {
       o.args.insert(o.args.end(), {"--threads", threads});
     }
-    // RELAY_BENCH_GATEWAY_BIN: another build's studio-gateway (a Release build,
-    // an experiment) measured with this build's client, fake and nginx.
-    if (const char* binary = std::getenv("RELAY_BENCH_GATEWAY_BIN")) o.binary = binary;
+    if (binary != nullptr) o.binary = binary;
     gw = std::make_unique<gateway_process>(o, &dir);
     // 256 context tokens per slot: the chat prompt and 64 tokens fit.
     const std::string start = R"({"model":"m.gguf","wait":true,"parallel":)" + std::to_string(slots) +
@@ -287,22 +285,51 @@ struct rig {
     auto r = gw->call("POST", "/api/admin/llm/start", management_key, start,
                       {{"Content-Type", "application/json"}});
     if (r.status != 200) throw std::runtime_error("start failed: " + r.body);
-    key = internal_key(llm_port);
-    nginx = std::make_unique<relay_nginx>(llm_port, key);
   }
-  target gateway_target() const {
-    return {"gateway",
+  target as_target(const char* name) const {
+    return {name,
             gw->port(),
             {{"X-API-Key", inference_key}, {"Content-Type", "application/json"}},
-            gw->process().pid()};
+            gw->process().pid(),
+            llm_port};
   }
+};
+
+struct rig {
+  // RELAY_BENCH_GATEWAY_BIN: another build's studio-gateway (a Release build,
+  // an experiment) measured with this build's client, fake and nginx.
+  supervised_gateway main;
+  // RELAY_BENCH_BASELINE_BIN: a second gateway build (with its own fake) as
+  // one more side, "baseline", alternating with the others in the same run:
+  // an A/B of two builds under the same machine load.
+  std::unique_ptr<supervised_gateway> baseline;
+  std::unique_ptr<relay_nginx> nginx;
+  std::string key;
+
+  rig(const std::string& token_delay_ms, int slots)
+      : main(token_delay_ms, slots, std::getenv("RELAY_BENCH_GATEWAY_BIN")) {
+    if (const char* other = std::getenv("RELAY_BENCH_BASELINE_BIN"))
+      baseline = std::make_unique<supervised_gateway>(token_delay_ms, slots, other);
+    key = internal_key(main.llm_port);
+    nginx = std::make_unique<relay_nginx>(main.llm_port, key);
+  }
+  gateway_process& gateway() const { return *main.gw; }
+  target gateway_target() const { return main.as_target("gateway"); }
   // Every path; RELAY_BENCH_SIDES (e.g. "gateway", for a profile of one path)
   // keeps only those named, and ratios are then to the first one kept.
   std::vector<target> targets() const {
-    std::vector<target> all{
-        {"direct ", llm_port, {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}}, 0},
-        {"nginx  ", nginx->port(), {{"Content-Type", "application/json"}}, nginx->worker_pid()},
-        gateway_target()};
+    std::vector<target> all{{"direct ",
+                             main.llm_port,
+                             {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}},
+                             0,
+                             main.llm_port},
+                            {"nginx  ",
+                             nginx->port(),
+                             {{"Content-Type", "application/json"}},
+                             nginx->worker_pid(),
+                             main.llm_port},
+                            gateway_target()};
+    if (baseline) all.push_back(baseline->as_target("baseline"));
     const char* sides = std::getenv("RELAY_BENCH_SIDES");
     if (!sides || !*sides) return all;
     std::vector<target> kept;
@@ -355,9 +382,11 @@ void rate_scenario(const rig& r, int clients, int rounds, bool keep_alive) {
   std::vector<int> errors(ts.size());
   std::vector<double> cpu(ts.size()), user(ts.size()), done(ts.size()), switches(ts.size());
   std::vector<double> fake_cpu(ts.size()), client_cpu(ts.size());
-  const int fake_pid = child_on_port(r.llm_port);
+  std::vector<int> fake_pids;
+  for (const auto& t : ts) fake_pids.push_back(child_on_port(t.fake_port));
   for (int round = 0; round < rounds; ++round) {
     for (std::size_t side = 0; side < ts.size(); ++side) {
+      const int fake_pid = fake_pids[side];
       const double fake_before = fake_pid > 0 ? cpu_seconds(fake_pid) : 0;
       const double client_before = own_cpu_seconds();
       const double cpu_before = cpu_seconds(ts[side].relay_pid);
@@ -396,7 +425,7 @@ void rate_scenario(const rig& r, int clients, int rounds, bool keep_alive) {
 // gateway's RSS before and once every stream has its first piece.
 void open_streams_scenario(const rig& r, int n, int tokens) {
   const target gw = r.gateway_target();
-  const int pid = r.gw->process().pid();
+  const int pid = r.gateway().process().pid();
   // Warm up: the pool, the allocator's arenas, a few streams.
   streams(gw, 8, 1, 1);
   const auto before = rss_bytes(pid);
