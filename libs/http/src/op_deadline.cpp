@@ -30,6 +30,15 @@ void op_deadline::begin(std::chrono::milliseconds limit, expiry_fn on_expiry, vo
   if (!s.pending || due < s.at) arm(state_, due);
 }
 
+void op_deadline::set_alarm(std::chrono::milliseconds after, expiry_fn fn, void* arg) {
+  state& s = *state_;
+  s.alarm_at = clock::now() + after;
+  s.alarm_fn = fn;
+  s.alarm_arg = arg;
+  s.alarm_set = true;
+  if (!s.pending || s.alarm_at < s.at) arm(state_, s.alarm_at);
+}
+
 void op_deadline::arm(const std::shared_ptr<state>& s, clock::time_point at) {
   s->pending = true;
   s->at = at;
@@ -43,15 +52,25 @@ void op_deadline::arm(const std::shared_ptr<state>& s, clock::time_point at) {
 }
 
 void op_deadline::wake(const std::shared_ptr<state>& s) {
-  if (!s->busy) return;  // nothing in progress: the next begin() arms again
   const auto now = clock::now();
-  if (now - s->start >= s->limit) {
+  if (s->alarm_set && now >= s->alarm_at) {
+    s->alarm_set = false;
+    s->alarm_fn(s->alarm_arg);
+    if (s->timer == nullptr) return;  // the alarm's work ended the connection's deadline
+  }
+  if (s->busy && now - s->start >= s->limit) {
     s->busy = false;
     s->expired = true;
     s->on_expiry(s->arg);
-    return;
+    if (s->timer == nullptr) return;
   }
-  arm(s, std::min(s->start + s->limit, now + s->shortest));
+  // The next moment something may be due; none: the next begin() or set_alarm() arms again.
+  if (s->busy) {
+    const auto next = std::min(s->start + s->limit, now + s->shortest);
+    arm(s, s->alarm_set ? std::min(next, s->alarm_at) : next);
+  } else if (s->alarm_set) {
+    arm(s, s->alarm_at);
+  }
 }
 
 }  // namespace studio::http

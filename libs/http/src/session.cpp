@@ -243,6 +243,9 @@ class chunked_writer final : public response_stream {
         deadline_(deadline) {
     if (watch_) watch_->restart();
   }
+  ~chunked_writer() override { stop_alarm(); }
+  chunked_writer(const chunked_writer&) = delete;
+  chunked_writer& operator=(const chunked_writer&) = delete;
 
   net::awaitable<bool> write_head(unsigned status, std::string_view content_type,
                                   const header_list& headers) override {
@@ -263,6 +266,11 @@ class chunked_writer final : public response_stream {
                                                    net::buffer("\r\n", chunk ? 2 : 0)};
     boost::system::error_code ec;
     const std::size_t written = write_now(conn_.stream.socket(), buffers, ec);
+    // A stream is long: a watch waiting for its delay starts now.
+    if (alarm_set_) {
+      stop_alarm();
+      arm_now();
+    }
     if (!ec && written < net::buffer_size(buffers)) {
       conn_.stream.expires_after(limits_.write_timeout);
       auto [aec, n] = co_await net::async_write(conn_.stream, unwritten(buffers, written), use_tuple);
@@ -296,10 +304,22 @@ class chunked_writer final : public response_stream {
     co_return keep_alive_;
   }
 
+  // Watching starts after limits_.client_watch_delay (an alarm on the
+  // connection's op_deadline), or when the response stream starts; a call
+  // without a function before then cancels the wait.
   void watch_client(std::function<void()> on_gone) override {
     if (!watch_) watch_ = std::make_shared<client_watch>();
+    const bool wanted = static_cast<bool>(on_gone);
     watch_->on_gone = watch_->gone || !watch_->active ? nullptr : std::move(on_gone);
-    if (!watch_->armed && !watch_->gone && watch_->active) arm_client_watch(watch_, conn_.stream.socket());
+    if (watch_->armed || watch_->gone || !watch_->active) return;
+    if (!wanted) {
+      stop_alarm();
+    } else if (limits_.client_watch_delay.count() <= 0) {
+      arm_now();
+    } else if (!alarm_set_) {
+      deadline_.set_alarm(limits_.client_watch_delay, &chunked_writer::on_alarm, this);
+      alarm_set_ = true;
+    }
   }
 
   bool client_gone() const override { return watch_ && watch_->gone; }
@@ -309,6 +329,7 @@ class chunked_writer final : public response_stream {
   // The handler is done: no more calls. A pending peek stays: the session
   // awaits it as the wait for the next request.
   void end_watch() {
+    stop_alarm();
     if (!watch_) return;
     watch_->active = false;
     watch_->on_gone = nullptr;
@@ -328,6 +349,21 @@ class chunked_writer final : public response_stream {
       boost::system::error_code ignored;
       conn_.stream.socket().close(ignored);
     });
+  }
+
+  void arm_now() {
+    if (watch_ && !watch_->armed && !watch_->gone && watch_->active)
+      arm_client_watch(watch_, conn_.stream.socket());
+  }
+  static void on_alarm(void* writer) {
+    auto* self = static_cast<chunked_writer*>(writer);
+    self->alarm_set_ = false;
+    self->arm_now();
+  }
+  void stop_alarm() {
+    if (!alarm_set_) return;
+    deadline_.clear_alarm();
+    alarm_set_ = false;
   }
 
   static constexpr const char* body_end = "0\r\n\r\n";
@@ -366,6 +402,7 @@ class chunked_writer final : public response_stream {
   }
 
   bool ok_ = true;
+  bool alarm_set_ = false;                // the watch waits for its delay (an alarm on deadline_)
   bool ended_ = false;                    // the chunked body's end went out with the last piece
   std::shared_ptr<client_watch>& watch_;  // the session's; created by the first watch_client call
   op_deadline& deadline_;

@@ -8,6 +8,11 @@
 // begin() arms it again. Each wake re-arms at most one shortest-limit-seen
 // ahead, so a shorter limit after a longer one is still met on time. Use it
 // from the connection's executor only (the callback runs there too).
+//
+// The same timer also carries one alarm at a time (set_alarm): a call made
+// once a delay has passed unless cleared first, for work that only a slow
+// request needs (the session's client watch). Setting and clearing it cost a
+// clock read; under load the timer wakes about once per alarm delay.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -37,6 +42,11 @@ class op_deadline {
   // Whether the last operation ran past its limit (its on_expiry was called).
   bool expired() const { return state_->expired; }
 
+  // fn(arg) runs once `after` from now unless clear_alarm() comes first; a
+  // new alarm replaces the one set.
+  void set_alarm(std::chrono::milliseconds after, expiry_fn fn, void* arg);
+  void clear_alarm() { state_->alarm_set = false; }
+
  private:
   struct state {
     boost::asio::steady_timer* timer = nullptr;  // null once the op_deadline is gone
@@ -47,6 +57,10 @@ class op_deadline {
     void* arg = nullptr;
     bool busy = false;
     bool expired = false;
+    bool alarm_set = false;
+    clock::time_point alarm_at;
+    expiry_fn alarm_fn = nullptr;
+    void* alarm_arg = nullptr;
     bool pending = false;     // a wait is outstanding, for `at`
     clock::time_point at;     // when it wakes
     unsigned generation = 0;  // of the outstanding wait: a replaced one that still runs is ignored

@@ -90,21 +90,25 @@ class request_context {
   // Client gone while the handler still works (a long generation, a stream
   // waiting on its upstream): after this call the connection is watched for
   // the client closing it (FIN or reset), and `on_gone` runs once, on the
-  // connection's executor, as soon as that happens, not only at the next
-  // write. Calling again replaces the callback; an empty one stops the calls
-  // (do that before anything the callback refers to goes away). The watch
-  // ends with the handler. Bytes the client already sent (a pipelined next
-  // request) are never consumed: with such bytes waiting, the watch ends
-  // without a verdict and only a failed write tells. When the client is
-  // already gone on the call, `on_gone` is not called: check client_gone().
+  // connection's executor, when that happens, not only at the next write.
+  // The session's watch starts once the handler has run for
+  // server_limits::client_watch_delay (50 ms) or its response stream has
+  // started, whichever is first: a request answered sooner costs no watch,
+  // and a client that leaves is noticed within that delay, at once
+  // mid-stream. Calling again replaces the callback; an empty one stops the
+  // calls (do that before anything the callback refers to goes away). The
+  // watch ends with the handler. Bytes the client already sent (a pipelined
+  // next request) are never consumed: with such bytes waiting, the watch ends
+  // without a verdict and only a failed write tells.
   void watch_client(std::function<void()> on_gone);
   // True once the watch has seen the client close its connection.
   bool client_gone() const;
 
   // The connection's deadline for one operation at a time (op_deadline.hpp),
   // for a handler's own waits (an upstream's answer) without a timer armed
-  // per wait; null without a session (then use a timer of your own). Free
-  // while the handler runs: the session uses it only between requests.
+  // per wait; null without a session (then use a timer of your own). Its
+  // begin()/end() are free while the handler runs (the session waits on it
+  // only between requests; its alarm is the session's, for the watch).
   op_deadline* deadline() const { return stream_ != nullptr ? stream_->deadline() : nullptr; }
 
  private:

@@ -30,6 +30,12 @@ struct server_limits {
   std::chrono::milliseconds idle_timeout{75'000};
   std::chrono::milliseconds body_timeout{60'000};
   std::chrono::milliseconds write_timeout{60'000};
+  // A handler's client watch (request_context::watch_client) starts only once
+  // the handler has run this long, or its response stream has started: most
+  // proxied requests are answered sooner, and then cost no watch at all. A
+  // client that leaves is noticed within this delay while the handler waits
+  // for its upstream, at once mid-stream. 0: watch from the first call.
+  std::chrono::milliseconds client_watch_delay{50};
   // Each connection on its own strand: needed when several threads run the
   // io_context; with one thread it is pure overhead on every completion.
   bool strand_per_connection = true;
