@@ -8,10 +8,13 @@ const std::string other_model = "other";
 
 void inference_metrics::record(const inference_sample& s) {
   std::lock_guard lock(mutex_);
-  const bool known = totals_.find(s.model) != totals_.end();
-  const std::string& key = known || totals_.size() < max_models ? s.model : other_model;
-  auto& t = totals_[key];
-  auto& st = states_[key];
+  auto it = models_.find(s.model);
+  if (it == models_.end()) {
+    const std::string& key = models_.size() < max_models ? s.model : other_model;
+    it = models_.try_emplace(key).first;
+  }
+  model_state& st = it->second;
+  model_totals& t = st.totals;
   ++st.by_status[s.status];
   st.duration.observe(std::chrono::duration<double>(s.duration).count());
   if (s.streamed && s.time_to_first_token.count() > 0)
@@ -41,30 +44,22 @@ std::uint64_t inference_metrics::open_streams() const {
 
 inference_metrics::model_totals inference_metrics::totals(std::string_view model) const {
   std::lock_guard lock(mutex_);
-  auto it = totals_.find(model);
-  return it == totals_.end() ? model_totals{} : it->second;
+  auto it = models_.find(model);
+  return it == models_.end() ? model_totals{} : it->second.totals;
 }
 
 std::vector<std::string> inference_metrics::models() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
-  for (const auto& [name, _] : totals_) out.push_back(name);
+  for (const auto& [name, _] : models_) out.push_back(name);
   return out;
 }
 
 std::vector<inference_metrics::model_detail> inference_metrics::details() const {
   std::lock_guard lock(mutex_);
   std::vector<model_detail> out;
-  out.reserve(totals_.size());
-  for (const auto& [name, totals] : totals_) {
-    model_detail d{name, totals, {}};
-    if (auto it = states_.find(name); it != states_.end()) {
-      d.requests_by_status = it->second.by_status;
-      d.time_to_first_token = it->second.ttft;
-      d.duration = it->second.duration;
-    }
-    out.push_back(std::move(d));
-  }
+  out.reserve(models_.size());
+  for (const auto& [name, st] : models_) out.push_back({name, st.totals, st.by_status, st.ttft, st.duration});
   return out;
 }
 

@@ -8,14 +8,20 @@ namespace {
 // looked at whatever the input, and nothing ends early. (Hashing both sides
 // first did the same, but OpenSSL's digest on a cold cache cost ~15-25 us per
 // request.)
+// The presented key is read cyclically (j wraps at its length, which depends on
+// no secret); the differences are or-ed together and looked at once at the end.
 bool equal_constant_time(std::string_view stored, std::string_view presented) {
-  volatile unsigned char diff = stored.size() != presented.size() ? 1 : 0;
+  unsigned char diff = stored.size() != presented.size() ? 1 : 0;
   const std::size_t n = presented.size();
+  std::size_t j = 0;
   for (std::size_t i = 0; i < stored.size(); ++i) {
-    const unsigned char p = n == 0 ? 0 : static_cast<unsigned char>(presented[i % n]);
-    diff = diff | (static_cast<unsigned char>(stored[i]) ^ p);
+    const unsigned char p = n == 0 ? 0 : static_cast<unsigned char>(presented[j]);
+    diff |= static_cast<unsigned char>(stored[i]) ^ p;
+    j = j + 1 == n ? 0 : j + 1;
   }
-  return diff == 0;
+  // Through a volatile: the compiler may not turn the loop into an early exit.
+  volatile unsigned char result = diff;
+  return result == 0;
 }
 
 // True if `key` equals any of `keys`; always walks every key.

@@ -3,24 +3,33 @@
 
 namespace studio::http {
 
-void request_metrics::count(std::string_view method, std::string_view route, unsigned status) {
+std::pair<std::uint64_t*, histogram*> request_metrics::slots(std::string_view method, std::string_view route,
+                                                             unsigned status) {
+  if (last_.count != nullptr && last_.status == status && last_.route == route && last_.method == method)
+    return {last_.count, last_.latency};
+  auto it = counts_.find(std::tuple{method, route, status});
+  if (it == counts_.end()) it = counts_.emplace(count_key{method, route, status}, 0).first;
+  auto lt = latency_.find(std::tuple{method, route});
+  if (lt == latency_.end())
+    lt = latency_.emplace(latency_key{method, route}, histogram(latency_buckets)).first;
+  last_ = {std::get<0>(it->first), std::get<1>(it->first), status, &it->second, &lt->second};
+  return {&it->second, &lt->second};
+}
+
+void request_metrics::record(std::string_view method, std::string_view route, unsigned status) {
+  std::lock_guard lock(mutex_);
+  // No latency sample: no histogram is created for these labels.
   auto it = counts_.find(std::tuple{method, route, status});
   if (it == counts_.end()) it = counts_.emplace(count_key{method, route, status}, 0).first;
   ++it->second;
 }
 
-void request_metrics::record(std::string_view method, std::string_view route, unsigned status) {
-  std::lock_guard lock(mutex_);
-  count(method, route, status);
-}
-
 void request_metrics::record(std::string_view method, std::string_view route, unsigned status,
                              std::chrono::nanoseconds elapsed) {
   std::lock_guard lock(mutex_);
-  count(method, route, status);
-  auto it = latency_.find(std::tuple{method, route});
-  if (it == latency_.end()) it = latency_.emplace(latency_key{method, route}, histogram(latency_buckets)).first;
-  it->second.observe(std::chrono::duration<double>(elapsed).count());
+  auto [count, latency] = slots(method, route, status);
+  ++*count;
+  latency->observe(std::chrono::duration<double>(elapsed).count());
 }
 
 std::vector<request_metrics::entry> request_metrics::snapshot() const {

@@ -125,6 +125,7 @@ void router::add(boost::beast::http::verb method, std::string pattern, access sc
   } else {
     any_first_.push_back(index);
   }
+  if (std::none_of(segs.begin(), segs.end(), is_param)) exact_[pattern].push_back(index);
   routes_.push_back(route{method, std::move(pattern), scope, std::move(fn)});
   segments_.emplace_back(segs.begin(), segs.end());
 }
@@ -142,7 +143,7 @@ std::vector<std::size_t> router::candidates(std::string_view path) const {
   std::string_view two;
   if (first_end != std::string_view::npos) two = rest.substr(0, rest.find('/', first_end + 1));
   const std::vector<std::size_t>* lists[3] = {&any_first_, &lookup(by_one_, first),
-                                               two.empty() ? &none : &lookup(by_two_, two)};
+                                              two.empty() ? &none : &lookup(by_two_, two)};
   std::vector<std::size_t> out;
   out.reserve(lists[0]->size() + lists[1]->size() + lists[2]->size());
   std::size_t at[3] = {0, 0, 0};
@@ -159,6 +160,14 @@ std::vector<std::size_t> router::candidates(std::string_view path) const {
 
 route_match router::match(boost::beast::http::verb method, std::string_view path) const {
   route_match out;
+  if (auto it = exact_.find(path); it != exact_.end()) {
+    for (const std::size_t i : it->second) {
+      if (routes_[i].method != method) continue;
+      out.matched = &routes_[i];
+      out.result = route_match::kind::found;
+      return out;
+    }
+  }
   auto segs = split_path(path);
   int best = -1;
   std::set<std::string> allowed;

@@ -22,12 +22,14 @@ connection_ptr connection_pool::take(const std::string& key, pool_clock::time_po
       }
       expired.push_back(std::move(c));
     }
-    // The rest are older still: drop the expired ones among them too.
-    auto keep = std::stable_partition(list.begin(), list.end(), [&](const connection_ptr& c) {
+    // The rest are older still (a list is in the order the connections came
+    // back, and only reusable ones come back): the expired ones among them
+    // are at its front.
+    auto keep = std::find_if(list.begin(), list.end(), [&](const connection_ptr& c) {
       return may_reuse(c->requests, c->last_used, now, limits_);
     });
-    std::move(keep, list.end(), std::back_inserter(expired));
-    list.erase(keep, list.end());
+    std::move(list.begin(), keep, std::back_inserter(expired));
+    list.erase(list.begin(), keep);
   }
   return found;
 }

@@ -67,13 +67,13 @@ class inference_metrics {
 
  private:
   struct model_state {
+    model_totals totals;
     std::map<unsigned, std::uint64_t> by_status;
     http::histogram ttft{ttft_buckets};
     http::histogram duration{http::latency_buckets};
   };
   mutable std::mutex mutex_;
-  std::map<std::string, model_totals, std::less<>> totals_;
-  std::map<std::string, model_state, std::less<>> states_;
+  std::map<std::string, model_state, std::less<>> models_;  // one lookup per sample
   std::uint64_t open_streams_ = 0;
 };
 

@@ -35,7 +35,8 @@ class request_metrics {
   void record(std::string_view method, std::string_view route, unsigned status);
   // Counts one answer and observes how long it took (routing to handler end;
   // for a stream, until the stream ended).
-  void record(std::string_view method, std::string_view route, unsigned status, std::chrono::nanoseconds elapsed);
+  void record(std::string_view method, std::string_view route, unsigned status,
+              std::chrono::nanoseconds elapsed);
   // Every (method, route, status) seen so far, sorted.
   std::vector<entry> snapshot() const;
   // Every (method, route) latency histogram, sorted.
@@ -60,11 +61,22 @@ class request_metrics {
   };
   using count_key = std::tuple<std::string, std::string, unsigned>;
   using latency_key = std::tuple<std::string, std::string>;
-  void count(std::string_view method, std::string_view route, unsigned status);  // mutex_ held
+  // The counter and histogram of (method, route, status), created when
+  // missing; mutex_ held.
+  std::pair<std::uint64_t*, histogram*> slots(std::string_view method, std::string_view route,
+                                              unsigned status);
 
   mutable std::mutex mutex_;
   std::map<count_key, std::uint64_t, key_less> counts_;
   std::map<latency_key, histogram, key_less> latency_;
+  // The last label set recorded and its slots (map nodes never move): a run
+  // of requests to one route costs no map lookups. The views are the keys'.
+  struct last_labels {
+    std::string_view method, route;
+    unsigned status = 0;
+    std::uint64_t* count = nullptr;
+    histogram* latency = nullptr;
+  } last_;
 };
 
 }  // namespace studio::http

@@ -67,6 +67,10 @@ class router {
   std::map<std::string, std::vector<std::size_t>, std::less<>> by_two_;
   std::map<std::string, std::vector<std::size_t>, std::less<>> by_one_;
   std::vector<std::size_t> any_first_;
+  // Routes whose pattern is all literal, by pattern: a path equal to one is
+  // matched by it with the most literals possible, so for its method that
+  // route wins without splitting the path or trying the others.
+  std::map<std::string, std::vector<std::size_t>, std::less<>> exact_;
 };
 
 // Percent-decodes one path segment; nullopt for malformed escapes or a NUL byte.
