@@ -90,3 +90,57 @@ TEST_CASE("destroyed with an operation in progress: no call") {
   ioc.run();  // the cancelled wait completes after the deadline is gone
   CHECK(calls == 0);
 }
+
+TEST_CASE_FIXTURE(deadline_on_loop, "an alarm runs once, not before its delay") {
+  const auto t0 = steady::now();
+  d.set_alarm(30ms, count_call, &calls);
+  ioc.run();
+  CHECK(calls == 1);
+  CHECK(steady::now() - t0 >= 30ms);
+  CHECK_FALSE(d.expired());  // an alarm is no operation's expiry
+}
+
+TEST_CASE_FIXTURE(deadline_on_loop, "a cleared alarm never runs") {
+  d.set_alarm(30ms, count_call, &calls);
+  boost::asio::steady_timer clear(ioc, 10ms);
+  clear.async_wait([&](auto) { d.clear_alarm(); });
+  ioc.run();  // the timer wakes at 30 ms, finds no alarm and no operation, and stops
+  CHECK(calls == 0);
+}
+
+TEST_CASE_FIXTURE(deadline_on_loop, "an alarm and an operation's deadline share the timer, each on time") {
+  int alarms = 0;
+  const auto t0 = steady::now();
+  d.begin(60ms, count_call, &calls);
+  d.set_alarm(20ms, count_call, &alarms);
+  int alarms_at_40 = -1;
+  int calls_at_40 = -1;
+  boost::asio::steady_timer probe(ioc, 40ms);  // between the two
+  probe.async_wait([&](auto) {
+    alarms_at_40 = alarms;
+    calls_at_40 = calls;
+  });
+  ioc.run();
+  CHECK(alarms_at_40 == 1);
+  CHECK(calls_at_40 == 0);
+  CHECK(alarms == 1);
+  CHECK(calls == 1);
+  CHECK(d.expired());
+  CHECK(steady::now() - t0 >= 60ms);
+}
+
+TEST_CASE_FIXTURE(deadline_on_loop, "an alarm set after a long operation began still runs on time") {
+  int alarms = 0;
+  d.begin(60s, count_call, &calls);  // the timer waits for 60 s
+  const auto t0 = steady::now();
+  d.set_alarm(20ms, count_call, &alarms);  // re-armed for 20 ms
+  boost::asio::steady_timer end(ioc, 200ms);
+  end.async_wait([&](auto) {
+    d.end();
+    ioc.stop();  // the deadline's own wait is for 60 s
+  });
+  ioc.run();
+  CHECK(alarms == 1);
+  CHECK(calls == 0);
+  CHECK(steady::now() - t0 < 10s);
+}

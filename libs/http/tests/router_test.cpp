@@ -61,7 +61,9 @@ TEST_CASE("a literal segment beats a parameter") {
   CHECK(r.match(verb::get, "/m/other").matched->pattern == "/m/{id}");
 }
 
-TEST_CASE("routes indexed by their leading literals still match as one list: most literals, then the earlier route") {
+TEST_CASE(
+    "routes indexed by their leading literals still match as one list: most literals, then the earlier "
+    "route") {
   const auto pattern_for = [](const router& r, std::string_view path) {
     auto m = r.match(verb::get, path);
     return m.matched ? m.matched->pattern : std::string("(none)");
@@ -85,6 +87,33 @@ TEST_CASE("routes indexed by their leading literals still match as one list: mos
   reversed.add(verb::get, "/{x}/b", access::open, noop());
   reversed.add(verb::get, "/a/{y}", access::open, noop());
   CHECK(pattern_for(reversed, "/a/b") == "/{x}/b");
+}
+
+TEST_CASE("an all-literal path: its route for the method, else the others decide") {
+  router r;
+  r.add(verb::get, "/v1/models", access::inference, noop());
+  r.add(verb::post, "/v1/{kind}", access::inference, noop());
+  r.add(verb::post, "/v1/chat/completions", access::inference, noop());
+
+  auto m = r.match(verb::get, "/v1/models");  // the exact table
+  REQUIRE(m.result == route_match::kind::found);
+  CHECK(m.matched->pattern == "/v1/models");
+  CHECK(m.params.empty());
+
+  m = r.match(verb::post, "/v1/models");  // no literal route for POST: the parameter one
+  REQUIRE(m.result == route_match::kind::found);
+  CHECK(m.matched->pattern == "/v1/{kind}");
+  REQUIRE(m.params.size() == 1);
+  CHECK(m.params[0].second == "models");
+
+  m = r.match(verb::put, "/v1/models");  // neither: 405 naming both
+  CHECK(m.result == route_match::kind::method_not_allowed);
+  CHECK(m.allow == "GET, POST");
+
+  m = r.match(verb::post, "/v1/chat/completions");
+  REQUIRE(m.result == route_match::kind::found);
+  CHECK(m.matched->pattern == "/v1/chat/completions");
+  CHECK(r.match(verb::get, "/v1/models/").result == route_match::kind::not_found);  // exact means exact
 }
 
 TEST_CASE("malformed escapes and NUL bytes are a bad path") {

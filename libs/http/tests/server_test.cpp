@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 #include <sys/socket.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -39,6 +40,7 @@ server_limits fast_limits() {
   l.idle_timeout = 300ms;
   l.body_timeout = 300ms;
   l.write_timeout = 1000ms;
+  l.client_watch_delay = 0ms;  // the watch from the first call (its delay: tests of their own)
   return l;
 }
 
@@ -58,6 +60,8 @@ struct test_server {
   std::thread thread;
   std::promise<void> slow_entered;  // set when a /slow request reaches its handler
   std::atomic<bool> slow_flag{false};
+  std::promise<std::chrono::milliseconds>
+      gone_after;  // set by /until-gone and /stream-until-gone (-1: not gone)
 
   explicit test_server(server_limits limits = fast_limits()) {
     routes.add(verb::get, "/health", access::open, [](request_context&) -> net::awaitable<response> {
@@ -96,6 +100,24 @@ struct test_server {
       c.watch_client([] {});
       co_return text_response(200, "watched");
     });
+    // Waits (up to 5 s) for the watch to see the client leave, before or
+    // after starting a stream; reports how long after the watch was asked for.
+    for (const bool stream : {false, true}) {
+      routes.add(verb::get, stream ? "/stream-until-gone" : "/until-gone", access::open,
+                 [this, stream](request_context& c) -> net::awaitable<response> {
+                   net::steady_timer wait(co_await net::this_coro::executor, 5s);
+                   const auto asked = std::chrono::steady_clock::now();
+                   c.watch_client([&wait] { wait.cancel(); });
+                   if (stream) co_await c.start_stream(200, "text/event-stream");
+                   co_await wait.async_wait(net::as_tuple(net::use_awaitable));
+                   c.watch_client({});
+                   gone_after.set_value(c.client_gone()
+                                            ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - asked)
+                                            : -1ms);
+                   co_return text_response(200, "still here");
+                 });
+    }
     // The body ends with its last piece, while the handler still works.
     routes.add(verb::get, "/stream-last", access::open, [](request_context& c) -> net::awaitable<response> {
       bool ok = co_await c.start_stream(200, "text/event-stream");
@@ -306,6 +328,38 @@ TEST_CASE("after watched requests the connection serves the next ones, then clos
   const auto idle_from = std::chrono::steady_clock::now();
   CHECK(c.closed_by_server());  // the pending peek is the keep-alive wait: idle_timeout ends it
   CHECK(std::chrono::steady_clock::now() - idle_from >= 300ms);
+}
+
+TEST_CASE("a client leaving a handler is noticed once the watch's delay has passed") {
+  server_limits limits = fast_limits();
+  limits.client_watch_delay = 150ms;
+  test_server s(limits);
+  {
+    client c(s.port);
+    c.send_raw("GET /until-gone HTTP/1.1\r\nHost: x\r\n\r\n");
+  }  // closed at once
+  auto gone = s.gone_after.get_future();
+  REQUIRE(gone.wait_for(10s) == std::future_status::ready);
+  const auto after = gone.get();
+  CHECK(after >= 150ms);  // not watched before the delay
+  CHECK(after < 4s);      // but noticed then, well before the handler's own 5 s
+}
+
+TEST_CASE("a response stream starts the watch at once, whatever its delay") {
+  server_limits limits = fast_limits();
+  limits.client_watch_delay = 60s;
+  test_server s(limits);
+  {
+    client c(s.port);
+    c.send_raw("GET /stream-until-gone HTTP/1.1\r\nHost: x\r\n\r\n");
+    char head[64];
+    c.socket.read_some(net::buffer(head));  // the stream's head is out: the watch is on
+  }
+  auto gone = s.gone_after.get_future();
+  REQUIRE(gone.wait_for(10s) == std::future_status::ready);
+  const auto after = gone.get();
+  CHECK(after >= 0ms);
+  CHECK(after < 4s);
 }
 
 TEST_CASE("pipelined requests behind a watched one are each answered in order") {
