@@ -64,10 +64,7 @@ std::optional<json::object> parse_object(std::string_view text) {
 // instance when `model` is its active model file.
 supervisor::llama_instance* instance_for_model(supervisor::instance_registry& reg, std::string_view model) {
   if (auto* inst = reg.find(model)) return inst;
-  if (auto* admin = reg.find(admin_name)) {
-    auto st = admin->route_info();
-    if (st.model && *st.model == model) return admin;
-  }
+  if (auto* admin = reg.find(admin_name); admin != nullptr && admin->active_model_is(model)) return admin;
   return nullptr;
 }
 
@@ -93,8 +90,8 @@ void add_chat(http::router& routes, services& svc) {
                const auto* stream = body->if_contains("stream");
                open_stream_scope open(svc.inference, stream && stream->is_bool() && stream->get_bool());
                proxy::relay_stats stats;
-               auto forward_op = svc.proxy->forward(ctx, target.up, "/v1/chat/completions", json::serialize(*body),
-                                                    &stats);
+               auto forward_op =
+                   svc.proxy->forward(ctx, target.up, "/v1/chat/completions", json::serialize(*body), &stats);
                auto res = co_await std::move(forward_op);
                record_forwarded(svc.inference, svc.model_perf, stats, model);
                co_return res;
@@ -136,7 +133,8 @@ void add_openai(http::router& routes, services& svc) {
                  }
                  open_stream_scope open(svc.inference, streaming);
                  proxy::relay_stats stats;
-                 auto forward_op = svc.proxy->forward(ctx, target.up, ctx.req().target(), std::nullopt, &stats);
+                 auto forward_op =
+                     svc.proxy->forward(ctx, target.up, ctx.req().target(), std::nullopt, &stats);
                  auto res = co_await std::move(forward_op);
                  record_forwarded(svc.inference, svc.model_perf, stats, name);
                  if (!ctx.streaming() || stats.streamed) co_return res;  // finish_on_stream has nothing to do

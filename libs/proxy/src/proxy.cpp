@@ -277,7 +277,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   std::optional<client_watch_scope> watch;
   std::optional<head_parser> parser;
   for (int attempt = 0;; ++attempt) {
-    conn = pool_.take(pool_key(up), pool_clock::now());
+    conn = pool_.take(pool_key(up), attempt == 0 ? started : pool_clock::now());
     const bool reused = conn != nullptr;
     st.reused_connection = reused;
     if (!conn) {
@@ -343,14 +343,15 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       abort_connection(conn);
       co_return fail(502, describe(ec, up));
     }
+    const auto ended = pool_clock::now();
     if (keep_after_response(full.is_done(), full.keep_alive(), conn->requests, pool_.limits())) {
       settle_read_buffer(*conn, options_);
-      pool_.give_back(std::move(conn), pool_clock::now());
+      pool_.give_back(std::move(conn), ended);
     }
     auto res = full.release();
     st.bytes = res.body().size();
     if (content_type.starts_with("application/json")) add_counts(st, res.body());
-    st.first_byte = st.duration = since(started);
+    st.first_byte = st.duration = std::chrono::duration_cast<std::chrono::microseconds>(ended - started);
     co_return http::response{res.result_int(), content_type, std::move(res.body()), headers};
   }
 

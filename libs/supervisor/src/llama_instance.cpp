@@ -75,7 +75,8 @@ void llama_instance::notify() {
   // Every state change ends here: publish which model file the instance holds.
   auto state = machine_.state();
   std::optional<std::filesystem::path> model;
-  if (current_ && state != instance_state::stopped && state != instance_state::failed) model = current_->model;
+  if (current_ && state != instance_state::stopped && state != instance_state::failed)
+    model = current_->model;
   route_snapshot route{state, settings_.port, std::nullopt, child_ ? child_->api_key : std::string()};
   if (model) route.model = current_->model_name;
   std::lock_guard lock(model_mutex_);
@@ -86,6 +87,11 @@ void llama_instance::notify() {
 llama_instance::route_snapshot llama_instance::route_info() const {
   std::lock_guard lock(model_mutex_);
   return route_;
+}
+
+bool llama_instance::active_model_is(std::string_view model) const {
+  std::lock_guard lock(model_mutex_);
+  return route_.model && *route_.model == model;
 }
 
 bool llama_instance::uses_model(const std::filesystem::path& model) const {
@@ -253,12 +259,12 @@ net::awaitable<llama_instance::log_follow> llama_instance::subscribe_log(std::si
 }
 
 net::awaitable<std::vector<std::string>> llama_instance::next_log_lines(std::shared_ptr<log_subscription> sub,
-                                                                       millis idle) {
+                                                                        millis idle) {
   co_return co_await on_strand(take_log_lines(std::move(sub), idle));
 }
 
 net::awaitable<std::vector<std::string>> llama_instance::take_log_lines(std::shared_ptr<log_subscription> sub,
-                                                                       millis idle) {
+                                                                        millis idle) {
   co_return co_await sub->next(idle);
 }
 

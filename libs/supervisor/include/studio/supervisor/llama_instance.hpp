@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace studio::supervisor {
@@ -113,6 +114,8 @@ class llama_instance {
     std::string key;                   // internal --api-key of the current child
   };
   route_snapshot route_info() const;
+  // Whether route_info().model is `model`, without copying the snapshot.
+  bool active_model_is(std::string_view model) const;
   const std::filesystem::path& binary() const { return settings_.binary; }
 
  private:
