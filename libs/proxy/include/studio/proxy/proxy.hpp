@@ -37,8 +37,9 @@ class proxy_client {
   // - upstream dies or stays silent for idle_timeout mid-stream: one SSE
   //   event `data: {"error":{"code":502,...,"type":"upstream_error"}}` (SSE
   //   streams only), then the stream ends cleanly;
-  // - client gone (ctx.watch_client: its socket closed, noticed at once, not
-  //   only at the next write), while waiting for the answer or mid-stream: the
+  // - client gone (ctx.watch_client: its socket closed, noticed at once
+  //   mid-stream and within the session's client_watch_delay while waiting
+  //   for the answer, not only at the next write): the
   //   upstream connection is closed at once (with a reset), so llama-server
   //   cancels the task and frees its slot; a non-streamed request then
   //   returns 499 (nobody reads it).
