@@ -330,34 +330,35 @@ TEST_CASE("after watched requests the connection serves the next ones, then clos
   CHECK(std::chrono::steady_clock::now() - idle_from >= 300ms);
 }
 
-TEST_CASE("a client leaving a handler is noticed once the watch's delay has passed") {
+// Sends GET `target` to a server whose watch waits `delay`, closes the
+// connection (after the response's first bytes when `read_first`), and
+// returns how long after asking for the watch the handler saw the client gone
+// (-1 ms: it never did).
+std::chrono::milliseconds gone_after_close(std::chrono::milliseconds delay, std::string_view target,
+                                           bool read_first) {
   server_limits limits = fast_limits();
-  limits.client_watch_delay = 150ms;
+  limits.client_watch_delay = delay;
   test_server s(limits);
   {
     client c(s.port);
-    c.send_raw("GET /until-gone HTTP/1.1\r\nHost: x\r\n\r\n");
-  }  // closed at once
+    c.send_raw("GET " + std::string(target) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    char head[64];
+    if (read_first) c.socket.read_some(net::buffer(head));
+  }
   auto gone = s.gone_after.get_future();
   REQUIRE(gone.wait_for(10s) == std::future_status::ready);
-  const auto after = gone.get();
+  return gone.get();
+}
+
+TEST_CASE("a client leaving a handler is noticed once the watch's delay has passed") {
+  const auto after = gone_after_close(150ms, "/until-gone", false);
   CHECK(after >= 150ms);  // not watched before the delay
   CHECK(after < 4s);      // but noticed then, well before the handler's own 5 s
 }
 
 TEST_CASE("a response stream starts the watch at once, whatever its delay") {
-  server_limits limits = fast_limits();
-  limits.client_watch_delay = 60s;
-  test_server s(limits);
-  {
-    client c(s.port);
-    c.send_raw("GET /stream-until-gone HTTP/1.1\r\nHost: x\r\n\r\n");
-    char head[64];
-    c.socket.read_some(net::buffer(head));  // the stream's head is out: the watch is on
-  }
-  auto gone = s.gone_after.get_future();
-  REQUIRE(gone.wait_for(10s) == std::future_status::ready);
-  const auto after = gone.get();
+  // The stream's head is read before closing: the watch is on by then.
+  const auto after = gone_after_close(60s, "/stream-until-gone", true);
   CHECK(after >= 0ms);
   CHECK(after < 4s);
 }
