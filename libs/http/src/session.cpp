@@ -266,7 +266,9 @@ class chunked_writer final : public response_stream {
                                                    net::buffer("\r\n", chunk ? 2 : 0)};
     boost::system::error_code ec;
     const std::size_t written = write_now(conn_.stream.socket(), buffers, ec);
-    // A stream is long: a watch waiting for its delay starts now.
+    // A stream is long: a watch waiting for its delay starts now (and one
+    // asked for later starts at once).
+    head_sent_ = true;
     if (alarm_set_) {
       stop_alarm();
       arm_now();
@@ -305,8 +307,8 @@ class chunked_writer final : public response_stream {
   }
 
   // Watching starts after limits_.client_watch_delay (an alarm on the
-  // connection's op_deadline), or when the response stream starts; a call
-  // without a function before then cancels the wait.
+  // connection's op_deadline), or when the response stream starts (at once
+  // when it has); a call without a function before then cancels the wait.
   void watch_client(std::function<void()> on_gone) override {
     if (!watch_) watch_ = std::make_shared<client_watch>();
     const bool wanted = static_cast<bool>(on_gone);
@@ -314,7 +316,7 @@ class chunked_writer final : public response_stream {
     if (watch_->armed || watch_->gone || !watch_->active) return;
     if (!wanted) {
       stop_alarm();
-    } else if (limits_.client_watch_delay.count() <= 0) {
+    } else if (head_sent_ || limits_.client_watch_delay.count() <= 0) {
       arm_now();
     } else if (!alarm_set_) {
       deadline_.set_alarm(limits_.client_watch_delay, &chunked_writer::on_alarm, this);
@@ -403,6 +405,7 @@ class chunked_writer final : public response_stream {
 
   bool ok_ = true;
   bool alarm_set_ = false;                // the watch waits for its delay (an alarm on deadline_)
+  bool head_sent_ = false;                // the response stream has started
   bool ended_ = false;                    // the chunked body's end went out with the last piece
   std::shared_ptr<client_watch>& watch_;  // the session's; created by the first watch_client call
   op_deadline& deadline_;

@@ -60,8 +60,7 @@ struct test_server {
   std::thread thread;
   std::promise<void> slow_entered;  // set when a /slow request reaches its handler
   std::atomic<bool> slow_flag{false};
-  std::promise<std::chrono::milliseconds>
-      gone_after;  // set by /until-gone and /stream-until-gone (-1: not gone)
+  std::promise<std::chrono::milliseconds> gone_after;  // set by /until-gone/{mode} (-1: not gone)
 
   explicit test_server(server_limits limits = fast_limits()) {
     routes.add(verb::get, "/health", access::open, [](request_context&) -> net::awaitable<response> {
@@ -100,24 +99,24 @@ struct test_server {
       c.watch_client([] {});
       co_return text_response(200, "watched");
     });
-    // Waits (up to 5 s) for the watch to see the client leave, before or
-    // after starting a stream; reports how long after the watch was asked for.
-    for (const bool stream : {false, true}) {
-      routes.add(verb::get, stream ? "/stream-until-gone" : "/until-gone", access::open,
-                 [this, stream](request_context& c) -> net::awaitable<response> {
-                   net::steady_timer wait(co_await net::this_coro::executor, 5s);
-                   const auto asked = std::chrono::steady_clock::now();
-                   c.watch_client([&wait] { wait.cancel(); });
-                   if (stream) co_await c.start_stream(200, "text/event-stream");
-                   co_await wait.async_wait(net::as_tuple(net::use_awaitable));
-                   c.watch_client({});
-                   gone_after.set_value(c.client_gone()
-                                            ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  std::chrono::steady_clock::now() - asked)
-                                            : -1ms);
-                   co_return text_response(200, "still here");
-                 });
-    }
+    // Waits (up to 5 s) for the watch to see the client leave: without a
+    // stream ("plain"), or asking for the watch before or after starting one;
+    // reports how long after the watch was asked for.
+    routes.add(verb::get, "/until-gone/{mode}", access::open,
+               [this](request_context& c) -> net::awaitable<response> {
+                 const std::string mode = *c.param("mode");
+                 net::steady_timer wait(co_await net::this_coro::executor, 5s);
+                 if (mode == "stream-then-watch") co_await c.start_stream(200, "text/event-stream");
+                 const auto asked = std::chrono::steady_clock::now();
+                 c.watch_client([&wait] { wait.cancel(); });
+                 if (mode == "watch-then-stream") co_await c.start_stream(200, "text/event-stream");
+                 co_await wait.async_wait(net::as_tuple(net::use_awaitable));
+                 c.watch_client({});
+                 gone_after.set_value(c.client_gone() ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                            std::chrono::steady_clock::now() - asked)
+                                                      : -1ms);
+                 co_return text_response(200, "still here");
+               });
     // The body ends with its last piece, while the handler still works.
     routes.add(verb::get, "/stream-last", access::open, [](request_context& c) -> net::awaitable<response> {
       bool ok = co_await c.start_stream(200, "text/event-stream");
@@ -351,16 +350,20 @@ std::chrono::milliseconds gone_after_close(std::chrono::milliseconds delay, std:
 }
 
 TEST_CASE("a client leaving a handler is noticed once the watch's delay has passed") {
-  const auto after = gone_after_close(150ms, "/until-gone", false);
+  const auto after = gone_after_close(150ms, "/until-gone/plain", false);
   CHECK(after >= 150ms);  // not watched before the delay
   CHECK(after < 4s);      // but noticed then, well before the handler's own 5 s
 }
 
 TEST_CASE("a response stream starts the watch at once, whatever its delay") {
-  // The stream's head is read before closing: the watch is on by then.
-  const auto after = gone_after_close(60s, "/stream-until-gone", true);
-  CHECK(after >= 0ms);
-  CHECK(after < 4s);
+  // The stream's head is read before closing: the watch is on by then,
+  // whether it was asked for before the stream started or after.
+  for (const char* mode : {"watch-then-stream", "stream-then-watch"}) {
+    CAPTURE(mode);
+    const auto after = gone_after_close(60s, std::string("/until-gone/") + mode, true);
+    CHECK(after >= 0ms);
+    CHECK(after < 4s);
+  }
 }
 
 TEST_CASE("pipelined requests behind a watched one are each answered in order") {
