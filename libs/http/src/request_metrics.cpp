@@ -3,25 +3,28 @@
 
 namespace studio::http {
 
+std::uint64_t& request_metrics::count_slot(std::string_view method, std::string_view route, unsigned status) {
+  auto it = counts_.find(std::tuple{method, route, status});
+  if (it == counts_.end()) it = counts_.emplace(count_key{method, route, status}, 0).first;
+  return it->second;
+}
+
 std::pair<std::uint64_t*, histogram*> request_metrics::slots(std::string_view method, std::string_view route,
                                                              unsigned status) {
   if (last_.count != nullptr && last_.status == status && last_.route == route && last_.method == method)
     return {last_.count, last_.latency};
-  auto it = counts_.find(std::tuple{method, route, status});
-  if (it == counts_.end()) it = counts_.emplace(count_key{method, route, status}, 0).first;
+  std::uint64_t& count = count_slot(method, route, status);
   auto lt = latency_.find(std::tuple{method, route});
   if (lt == latency_.end())
     lt = latency_.emplace(latency_key{method, route}, histogram(latency_buckets)).first;
-  last_ = {std::get<0>(it->first), std::get<1>(it->first), status, &it->second, &lt->second};
-  return {&it->second, &lt->second};
+  // The views are the latency key's strings (a map node never moves).
+  last_ = {std::get<0>(lt->first), std::get<1>(lt->first), status, &count, &lt->second};
+  return {&count, &lt->second};
 }
 
 void request_metrics::record(std::string_view method, std::string_view route, unsigned status) {
   std::lock_guard lock(mutex_);
-  // No latency sample: no histogram is created for these labels.
-  auto it = counts_.find(std::tuple{method, route, status});
-  if (it == counts_.end()) it = counts_.emplace(count_key{method, route, status}, 0).first;
-  ++it->second;
+  ++count_slot(method, route, status);  // no latency sample: no histogram for these labels
 }
 
 void request_metrics::record(std::string_view method, std::string_view route, unsigned status,

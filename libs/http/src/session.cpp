@@ -313,7 +313,7 @@ class chunked_writer final : public response_stream {
     if (!watch_) watch_ = std::make_shared<client_watch>();
     const bool wanted = static_cast<bool>(on_gone);
     watch_->on_gone = watch_->gone || !watch_->active ? nullptr : std::move(on_gone);
-    if (watch_->armed || watch_->gone || !watch_->active) return;
+    if (!may_arm()) return;
     if (!wanted) {
       stop_alarm();
     } else if (head_sent_ || limits_.client_watch_delay.count() <= 0) {
@@ -353,9 +353,10 @@ class chunked_writer final : public response_stream {
     });
   }
 
+  // A watch exists, no peek is pending, and it has no verdict yet.
+  bool may_arm() const { return watch_ && !watch_->armed && !watch_->gone && watch_->active; }
   void arm_now() {
-    if (watch_ && !watch_->armed && !watch_->gone && watch_->active)
-      arm_client_watch(watch_, conn_.stream.socket());
+    if (may_arm()) arm_client_watch(watch_, conn_.stream.socket());
   }
   static void on_alarm(void* writer) {
     auto* self = static_cast<chunked_writer*>(writer);

@@ -61,8 +61,9 @@ class request_metrics {
   };
   using count_key = std::tuple<std::string, std::string, unsigned>;
   using latency_key = std::tuple<std::string, std::string>;
-  // The counter and histogram of (method, route, status), created when
-  // missing; mutex_ held.
+  // The counter of (method, route, status), created when missing; mutex_ held.
+  std::uint64_t& count_slot(std::string_view method, std::string_view route, unsigned status);
+  // That counter and the (method, route) histogram, created when missing; mutex_ held.
   std::pair<std::uint64_t*, histogram*> slots(std::string_view method, std::string_view route,
                                               unsigned status);
 
