@@ -152,6 +152,18 @@ TEST_SUITE("fake_llama_server") {
     CHECK(parsed(get(from_env, "/models").body).at("data").at(0).at("id").as_string() == "env-alias");
   }
 
+  TEST_CASE("keep-alive like llama-server's: the 100th response says Connection: close, then it closes") {
+    fake_llama_process fake;
+    keep_alive_client c(loopback, fake.port());
+    for (int i = 1; i <= 100; ++i) {
+      auto res = i % 2 ? c.request("GET", "/health")
+                       : c.request("POST", "/v1/chat/completions", chat_body(2, false));
+      REQUIRE(res.status == 200);
+      CHECK_MESSAGE((res.header("Connection") == "close") == (i == 100), "response ", i);
+    }
+    CHECK(c.closed_by_server());
+  }
+
   TEST_CASE("unknown paths and wrong methods are 404 File Not Found") {
     fake_llama_process fake;
     const std::string not_found =

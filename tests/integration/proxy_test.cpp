@@ -143,6 +143,22 @@ TEST_SUITE("proxy") {
     CHECK(json::parse(after.body).at("error").at("code").as_int64() == 503);
   }
 
+  TEST_CASE("llama-server ending its keep-alive connections every 100 requests costs no request") {
+    rig r("0");
+    r.start_admin();
+    keep_alive_client c("127.0.0.1", r.gw->port());
+    const std::string body =
+        R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"max_tokens":2})";
+    const header_list headers{{"Content-Type", "application/json"},
+                              {"Authorization", std::string("Bearer ") + inference_key}};
+    for (int i = 1; i <= 250; ++i) {  // upstream: the fake closes after its 100th and 200th
+      auto res = c.request("POST", "/v1/chat/completions", body, headers);
+      REQUIRE_MESSAGE(res.status == 200, "request ", i, ": ", res.body);
+      CHECK(json::parse(res.body).at("usage").at("completion_tokens").as_int64() == 2);
+      CHECK(res.header("Connection") != "close");  // the client's connection stays open
+    }
+  }
+
   TEST_CASE("raw instance proxy: prefix stripped, query and body forwarded, management key only") {
     rig r;
     CHECK(r.gw->call("GET", "/api/v1/instances/admin/proxy/health", management_key).status == 503);
@@ -171,18 +187,20 @@ TEST_SUITE("proxy") {
     stream_callbacks stop_at_first;
     stop_at_first.on_piece = [](std::string_view) { return false; };
     auto s = request_stream("127.0.0.1", r.gw->port(), "POST", "/v1/chat/completions", streamed,
-                            {{"Content-Type", "application/json"}, {"X-API-Key", inference_key}}, stop_at_first, 10s);
+                            {{"Content-Type", "application/json"}, {"X-API-Key", inference_key}},
+                            stop_at_first, 10s);
     REQUIRE(s.stopped);
     auto left = std::chrono::steady_clock::now();
     REQUIRE(poll_until([&] { return !r.slot_busy(); }, 5s));
     CHECK(std::chrono::steady_clock::now() - left < 700ms);
 
     // Non-streamed: nothing is written before the end, so only the watch can tell.
-    const std::string whole = R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"max_tokens":30})";
+    const std::string whole =
+        R"({"model":"m.gguf","messages":[{"role":"user","content":"hi"}],"max_tokens":30})";
     raw_client c(r.gw->port());
     c.send(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-API-Key: ") + inference_key +
-           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(whole.size()) + "\r\n\r\n" +
-           whole);
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(whole.size()) +
+           "\r\n\r\n" + whole);
     REQUIRE(poll_until([&] { return r.slot_busy(); }, 5s));
     c.close();
     left = std::chrono::steady_clock::now();
@@ -204,8 +222,9 @@ TEST_SUITE("proxy") {
       clients.emplace_back([&] {
         std::string failure;
         try {
-          auto s = request_stream("127.0.0.1", r.gw->port(), "POST", "/v1/chat/completions", body,
-                                  {{"Content-Type", "application/json"}, {"X-API-Key", inference_key}}, {}, 20s);
+          auto s =
+              request_stream("127.0.0.1", r.gw->port(), "POST", "/v1/chat/completions", body,
+                             {{"Content-Type", "application/json"}, {"X-API-Key", inference_key}}, {}, 20s);
           auto lines = sse_lines(s.head.body);
           if (s.complete && s.head.status == 200 && lines.size() == 10 && lines.back() == "data: [DONE]") {
             ++complete;

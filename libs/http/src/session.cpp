@@ -523,6 +523,7 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
   const server_limits& limits = st->limits;
   beast::flat_buffer buffer;
   bool first = true;
+  unsigned served = 0;                  // requests read on this connection
   std::shared_ptr<client_watch> watch;  // created by a handler's first watch_client
   op_deadline deadline(conn->stream.get_executor());
 
@@ -576,7 +577,9 @@ net::awaitable<void> run_session(std::shared_ptr<server::state> st, tcp::socket 
     // is allocated again for the next request.
     if (buffer.size() == 0) buffer.shrink_to_fit();
     const unsigned version = req.version();
-    bool keep_alive = req.keep_alive();
+    const bool last_allowed =
+        limits.max_requests_per_connection != 0 && ++served >= limits.max_requests_per_connection;
+    bool keep_alive = req.keep_alive() && !last_allowed;
     const bool log_timing = spdlog::should_log(spdlog::level::debug);
     const auto started_at =
         log_timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};

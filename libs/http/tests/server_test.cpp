@@ -198,6 +198,24 @@ TEST_CASE("keep-alive serves several requests on one connection") {
   }
 }
 
+TEST_CASE("a connection's last allowed request is answered with Connection: close, then it closes") {
+  server_limits limits = fast_limits();
+  limits.idle_timeout = 10s;  // a close seen below is the limit's, not the idle timeout's
+  limits.max_requests_per_connection = 3;
+  test_server s(limits);
+  client c(s.port);
+  for (int i = 1; i <= 3; ++i) {
+    auto res = c.get("/health");
+    CHECK(res.result_int() == 200);
+    CHECK(res.keep_alive() == (i < 3));
+  }
+  const auto from = std::chrono::steady_clock::now();
+  CHECK(c.closed_by_server());
+  CHECK(std::chrono::steady_clock::now() - from < 5s);
+  client next(s.port);  // a new connection starts a new count
+  CHECK(next.get("/health").keep_alive());
+}
+
 TEST_CASE("unknown paths are 404 JSON in the prefix's shape; wrong methods 405 with Allow") {
   test_server s;
   client c(s.port);

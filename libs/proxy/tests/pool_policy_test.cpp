@@ -1,4 +1,4 @@
-// Pool decisions: expiry before llama-server's 5 s / 100 requests, keeping
+// Pool decisions: expiry within llama-server's 5 s / 100 requests, keeping
 // after a response, and the one retry on a fresh connection.
 #include "studio/proxy/pool_policy.hpp"
 #include "studio/proxy/connection_pool.hpp"
@@ -12,10 +12,10 @@ using namespace studio::proxy;
 using namespace std::chrono_literals;
 namespace error = boost::asio::error;
 
-TEST_CASE("defaults stay below a real llama-server's keep-alive limits") {
+TEST_CASE("defaults never outlast a real llama-server's keep-alive limits") {
   pool_limits l;
-  CHECK(l.max_idle < 5s);
-  CHECK(l.max_requests < 100);
+  CHECK(l.max_idle < 5s);        // it closes an idle connection after 5 s without a word
+  CHECK(l.max_requests <= 100);  // it says `Connection: close` on its 100th response
 }
 
 TEST_CASE("may_reuse: younger than max_idle and fewer than max_requests") {

@@ -99,7 +99,10 @@ int main(int argc, char** argv) {
   fake::fake_server fake_server(state);
 
   http::server_limits limits;
-  limits.idle_timeout = std::chrono::seconds(5);  // llama-server's keep-alive timeout
+  // llama-server's keep-alive (its HTTP library's defaults): an idle
+  // connection closes after 5 s, and the 100th response says Connection: close.
+  limits.idle_timeout = std::chrono::seconds(5);
+  limits.max_requests_per_connection = 100;
   limits.body_timeout = std::chrono::seconds(state.options.timeout_s);
   limits.write_timeout = std::chrono::seconds(state.options.timeout_s);
   http::server server(ioc.get_executor(), limits,

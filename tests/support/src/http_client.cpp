@@ -35,13 +35,14 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bhttp::request<bhttp::string_body> make_request(const std::string& host, unsigned short port,
                                                 const std::string& method, const std::string& target,
-                                                const std::string& body, const header_list& headers) {
+                                                const std::string& body, const header_list& headers,
+                                                bool keep_alive = false) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(method);
   req.target(target);
   req.version(11);
   req.set(bhttp::field::host, host + ":" + std::to_string(port));
-  req.set(bhttp::field::connection, "close");
+  if (!keep_alive) req.set(bhttp::field::connection, "close");
   for (const auto& [name, value] : headers) req.insert(name, value);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     if (req.find(bhttp::field::content_type) == req.end()) {
@@ -69,8 +70,7 @@ void fill_head(http_result& out, const bhttp::response_header<>& head) {
 // Runs `work` to completion on a private io_context; rethrows its failure as a
 // std::system_error whose message names the request.
 template <class Work>
-void run_exchange(const std::string& method, const std::string& target, Work work) {
-  asio::io_context ioc;
+void run_exchange_on(asio::io_context& ioc, const std::string& method, const std::string& target, Work work) {
   std::exception_ptr failure;
   asio::co_spawn(ioc, work(ioc), [&](std::exception_ptr e) { failure = e; });
   ioc.run();
@@ -80,6 +80,12 @@ void run_exchange(const std::string& method, const std::string& target, Work wor
   } catch (const boost::system::system_error& e) {
     throw std::system_error(std::error_code(e.code()), method + " " + target);
   }
+}
+
+template <class Work>
+void run_exchange(const std::string& method, const std::string& target, Work work) {
+  asio::io_context ioc;
+  run_exchange_on(ioc, method, target, work);
 }
 
 }  // namespace
@@ -112,6 +118,67 @@ http_result request(const std::string& host, unsigned short port, const std::str
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   });
   return result;
+}
+
+struct keep_alive_client::impl {
+  std::string host;
+  unsigned short port;
+  std::chrono::milliseconds timeout;
+  asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+
+  template <class Work>
+  void run(const std::string& method, const std::string& target, Work work) {
+    ioc.restart();
+    run_exchange_on(ioc, method, target, work);
+  }
+};
+
+keep_alive_client::keep_alive_client(const std::string& host, unsigned short port,
+                                     std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<impl>()) {
+  impl_->host = host;
+  impl_->port = port;
+  impl_->timeout = timeout;
+  impl_->run("CONNECT", host, [this](asio::io_context&) -> asio::awaitable<void> {
+    impl_->stream.expires_after(impl_->timeout);
+    co_await connect(impl_->stream, impl_->host, impl_->port);
+  });
+}
+
+keep_alive_client::~keep_alive_client() = default;
+
+http_result keep_alive_client::request(const std::string& method, const std::string& target,
+                                       const std::string& body, const header_list& headers) {
+  http_result result;
+  auto req = make_request(impl_->host, impl_->port, method, target, body, headers, true);
+  impl_->run(method, target, [&](asio::io_context&) -> asio::awaitable<void> {
+    auto& stream = impl_->stream;
+    stream.expires_after(impl_->timeout);
+    co_await bhttp::async_write(stream, req, asio::use_awaitable);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(boost::none);
+    if (method == "HEAD") parser.skip(true);
+    co_await bhttp::async_read(stream, impl_->buffer, parser, asio::use_awaitable);
+    fill_head(result, parser.get().base());
+    result.body = std::move(parser.get().body());
+  });
+  return result;
+}
+
+bool keep_alive_client::closed_by_server() {
+  bool closed = false;
+  impl_->run("READ", "(end of connection)", [&](asio::io_context&) -> asio::awaitable<void> {
+    auto& stream = impl_->stream;
+    stream.expires_after(impl_->timeout);
+    char byte;
+    auto [ec, n] =
+        co_await stream.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+    closed = impl_->buffer.size() == 0 && n == 0 &&
+             (ec == asio::error::eof || ec == asio::error::connection_reset);
+  });
+  return closed;
 }
 
 stream_result request_stream(const std::string& host, unsigned short port, const std::string& method,

@@ -30,6 +30,10 @@ struct server_limits {
   std::chrono::milliseconds idle_timeout{75'000};
   std::chrono::milliseconds body_timeout{60'000};
   std::chrono::milliseconds write_timeout{60'000};
+  // Requests one connection may carry: the response to the last one says
+  // `Connection: close` and the connection then closes (the way llama-server's
+  // HTTP library ends a keep-alive connection after 100). 0: no limit.
+  unsigned max_requests_per_connection = 0;
   // A handler's client watch (request_context::watch_client) starts only once
   // the handler has run this long, or its response stream has started: most
   // proxied requests are answered sooner, and then cost no watch at all. A

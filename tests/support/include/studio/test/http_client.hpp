@@ -1,11 +1,12 @@
 // A blocking HTTP/1.1 client for integration tests (Boost.Beast). Each call
 // opens its own connection ("Connection: close") and has a timeout; a failure
 // to connect, a timeout or a broken response throws std::system_error naming
-// the request.
+// the request. keep_alive_client sends its requests on one connection.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,28 @@ struct http_result {
 http_result request(const std::string& host, unsigned short port, const std::string& method,
                     const std::string& target, const std::string& body = "", const header_list& headers = {},
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// One keep-alive connection, opened by the constructor; each request has the
+// same timeout and throws like request() (a connection the server has closed
+// too). Not thread-safe.
+class keep_alive_client {
+ public:
+  keep_alive_client(const std::string& host, unsigned short port,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~keep_alive_client();
+  keep_alive_client(const keep_alive_client&) = delete;
+  keep_alive_client& operator=(const keep_alive_client&) = delete;
+
+  http_result request(const std::string& method, const std::string& target, const std::string& body = "",
+                      const header_list& headers = {});
+  // Waits (within the timeout) for the server to close the connection; false
+  // when it sends something or stays open.
+  bool closed_by_server();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 struct stream_callbacks {
   // Called once when the status line and headers have arrived (body still empty).
