@@ -62,8 +62,8 @@ struct relay_stats {
   std::uint64_t bytes = 0;          // body bytes relayed to the client
   std::uint64_t sse_events = 0;     // complete SSE events relayed (about one per token)
   std::uint64_t client_writes = 0;  // body writes to the client (several events may share one)
-  std::chrono::microseconds first_byte{
-      0};  // forward() start to first body byte sent (streams: time to first token)
+  // forward() start to first body byte sent (streams: time to first token)
+  std::chrono::microseconds first_byte{0};
   std::chrono::microseconds duration{0};  // forward() start to its end
   // From `usage` (or llama-server's `timings`) of the final SSE event or of a
   // non-streamed JSON body; empty when the answer had none.
