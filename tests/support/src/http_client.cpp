@@ -67,7 +67,18 @@ void fill_head(http_result& out, const bhttp::response_header<>& head) {
   }
 }
 
-// Runs `work` to completion on a private io_context; rethrows its failure as a
+// Reads one whole response (no body for HEAD) into `out`.
+asio::awaitable<void> read_response(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    const std::string& method, http_result& out) {
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(boost::none);
+  if (method == "HEAD") parser.skip(true);
+  co_await bhttp::async_read(stream, buffer, parser, asio::use_awaitable);
+  fill_head(out, parser.get().base());
+  out.body = std::move(parser.get().body());
+}
+
+// Runs `work` to completion on `ioc`; rethrows its failure as a
 // std::system_error whose message names the request.
 template <class Work>
 void run_exchange_on(asio::io_context& ioc, const std::string& method, const std::string& target, Work work) {
@@ -82,6 +93,7 @@ void run_exchange_on(asio::io_context& ioc, const std::string& method, const std
   }
 }
 
+// The same on a private io_context.
 template <class Work>
 void run_exchange(const std::string& method, const std::string& target, Work work) {
   asio::io_context ioc;
@@ -108,12 +120,7 @@ http_result request(const std::string& host, unsigned short port, const std::str
     co_await connect(stream, host, port);
     co_await bhttp::async_write(stream, req, asio::use_awaitable);
     beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(boost::none);
-    if (method == "HEAD") parser.skip(true);
-    co_await bhttp::async_read(stream, buffer, parser, asio::use_awaitable);
-    fill_head(result, parser.get().base());
-    result.body = std::move(parser.get().body());
+    co_await read_response(stream, buffer, method, result);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   });
@@ -157,12 +164,7 @@ http_result keep_alive_client::request(const std::string& method, const std::str
     auto& stream = impl_->stream;
     stream.expires_after(impl_->timeout);
     co_await bhttp::async_write(stream, req, asio::use_awaitable);
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(boost::none);
-    if (method == "HEAD") parser.skip(true);
-    co_await bhttp::async_read(stream, impl_->buffer, parser, asio::use_awaitable);
-    fill_head(result, parser.get().base());
-    result.body = std::move(parser.get().body());
+    co_await read_response(stream, impl_->buffer, method, result);
   });
   return result;
 }
