@@ -70,12 +70,11 @@ bool response_field_set_by_session(bhttp::field f) {
   return f == bhttp::field::content_length || f == bhttp::field::content_type || f == bhttp::field::server;
 }
 
-// One rule for both directions: names without a code go by `by_name`.
-template <class ByName, class SetHere>
-bool forward_field(bhttp::field f, std::string_view name, std::string_view connection_tokens, ByName by_name,
-                   SetHere set_here) {
-  if (f == bhttp::field::unknown) return by_name(name, connection_tokens);
-  return !hop_by_hop_field(f) && !named_in_connection(name, connection_tokens) && !set_here(f);
+// A client request header going up: names without a code go by name.
+bool forward_request_field(bhttp::field f, std::string_view name, std::string_view connection_tokens) {
+  if (f == bhttp::field::unknown) return forward_request_header(name, connection_tokens);
+  return !hop_by_hop_field(f) && !named_in_connection(name, connection_tokens) &&
+         !request_field_set_by_proxy(f);
 }
 
 }  // namespace
@@ -105,8 +104,7 @@ std::string upstream_request_head(const http::request& client, const upstream& u
   out += " HTTP/1.1\r\n";
   const std::string_view tokens = client[bhttp::field::connection];
   for (const auto& field : client) {
-    if (!forward_field(field.name(), field.name_string(), tokens, forward_request_header, request_field_set_by_proxy))
-      continue;
+    if (!forward_request_field(field.name(), field.name_string(), tokens)) continue;
     out += field.name_string();
     out += ": ";
     out += field.value();
@@ -123,7 +121,8 @@ std::string upstream_request_head(const http::request& client, const upstream& u
     out += "\r\n";
   }
   const auto method = client.method();
-  if (body_size > 0 || method == bhttp::verb::post || method == bhttp::verb::put || method == bhttp::verb::patch) {
+  if (body_size > 0 || method == bhttp::verb::post || method == bhttp::verb::put ||
+      method == bhttp::verb::patch) {
     out += "Content-Length: ";
     out += std::to_string(body_size);
     out += "\r\n";
@@ -132,16 +131,14 @@ std::string upstream_request_head(const http::request& client, const upstream& u
   return out;
 }
 
-http::header_list client_response_headers(const boost::beast::http::fields& upstream_head) {
-  http::header_list out;
-  const std::string_view tokens = upstream_head[bhttp::field::connection];
-  for (const auto& field : upstream_head) {
-    if (forward_field(field.name(), field.name_string(), tokens, forward_response_header,
-                      response_field_set_by_session)) {
-      out.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-  }
-  return out;
+bool forward_response_field(bhttp::field f, std::string_view name) {
+  if (f == bhttp::field::unknown) return forward_response_header(name, {});
+  return !hop_by_hop_field(f) && !response_field_set_by_session(f);
+}
+
+void drop_connection_named(http::header_list& headers, std::string_view connection_tokens) {
+  if (connection_tokens.empty()) return;
+  std::erase_if(headers, [&](const auto& h) { return named_in_connection(h.first, connection_tokens); });
 }
 
 }  // namespace studio::proxy

@@ -9,6 +9,7 @@
 #include "studio/proxy/forwarding.hpp"
 #include "studio/proxy/sse.hpp"
 #include "studio/proxy/token_usage.hpp"
+#include "studio/proxy/upstream_response.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -18,10 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <algorithm>
 #include <array>
@@ -42,7 +40,6 @@ using net::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-using head_parser = bhttp::response_parser<bhttp::buffer_body>;
 
 std::string pool_key(const upstream& up) { return up.host + ":" + std::to_string(up.port); }
 
@@ -189,9 +186,8 @@ net::awaitable<error_code> read_upstream(upstream_connection& c, Parser& parser,
 // so that several SSE events that arrived together cost one client write, not
 // one each. Never waits for more bytes (a read_some with the parser's eager
 // option would, holding back the pieces it has).
-error_code take_buffered_pieces(head_parser& parser, beast::flat_buffer& received) {
-  auto& room = parser.get().body();
-  while (!parser.is_done() && room.size > 0 && received.size() > 0) {
+error_code take_buffered_pieces(upstream_response_parser& parser, beast::flat_buffer& received) {
+  while (!parser.is_done() && parser.room_left() > 0 && received.size() > 0) {
     error_code ec;
     const std::size_t used = parser.put(received.data(), ec);
     received.consume(used);
@@ -275,7 +271,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   // Armed once the request is on its way (its syscalls then overlap the
   // upstream's work instead of delaying the request); after conn: ends first.
   std::optional<client_watch_scope> watch;
-  std::optional<head_parser> parser;
+  std::optional<upstream_response_parser> parser;
   for (int attempt = 0;; ++attempt) {
     conn = pool_.take(pool_key(up), attempt == 0 ? started : pool_clock::now());
     const bool reused = conn != nullptr;
@@ -298,10 +294,9 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
     }
     if (!watch) watch.emplace(ctx, conn);
     parser.emplace();
-    parser->body_limit(boost::none);
     if (head_request) parser->skip(true);
     if (!ec) {
-      head_parser& p = *parser;
+      upstream_response_parser& p = *parser;
       ec = co_await read_upstream(
           *conn, p, [&p] { return p.is_header_done(); }, options_.idle_timeout, ctx.deadline());
     }
@@ -318,23 +313,22 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
 
   head_text = std::string{};  // sent, no retry left: a long stream should not hold it
   body_override.reset();
-  auto& head = parser->get();
-  st.status = head.result_int();
-  std::string content_type(head[bhttp::field::content_type]);
+  upstream_response_parser& answer = *parser;
+  st.status = answer.status();
+  std::string content_type = std::move(answer.content_type());
   if (content_type.empty()) content_type = "application/octet-stream";
   const bool sse = content_type.starts_with("text/event-stream");
-  const http::header_list headers = client_response_headers(head.base());
+  http::header_list headers = std::move(answer.headers());
 
-  if (!sse && !head.chunked()) {
-    bhttp::response_parser<bhttp::string_body> full{std::move(*parser)};
-    full.body_limit(options_.max_response_bytes);
+  if (!sse && !answer.chunked()) {
+    answer.set_collect_limit(options_.max_response_bytes);
     // Usually the whole body came with the head: parse it here rather than
     // through an asynchronous read (a coroutine) that would find it at once.
-    full.eager(true);
-    const auto complete = [&full] { return full.is_done(); };
-    error_code ec = parse_buffered(full, conn->buffer, complete);
-    if (!ec && !full.is_done())
-      ec = co_await read_upstream(*conn, full, complete, options_.idle_timeout, ctx.deadline());
+    answer.eager(true);
+    const auto complete = [&answer] { return answer.is_done(); };
+    error_code ec = parse_buffered(answer, conn->buffer, complete);
+    if (!ec && !answer.is_done())
+      ec = co_await read_upstream(*conn, answer, complete, options_.idle_timeout, ctx.deadline());
     if (ctx.client_gone()) {
       abort_connection(conn);
       co_return client_left();
@@ -344,15 +338,15 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       co_return fail(502, describe(ec, up));
     }
     const auto ended = pool_clock::now();
-    if (keep_after_response(full.is_done(), full.keep_alive(), conn->requests, pool_.limits())) {
+    if (keep_after_response(answer.is_done(), answer.keep_alive(), conn->requests, pool_.limits())) {
       settle_read_buffer(*conn, options_);
       pool_.give_back(std::move(conn), ended);
     }
-    auto res = full.release();
-    st.bytes = res.body().size();
-    if (content_type.starts_with("application/json")) add_counts(st, res.body());
+    st.bytes = answer.body().size();
+    if (content_type.starts_with("application/json")) add_counts(st, answer.body());
     st.first_byte = st.duration = std::chrono::duration_cast<std::chrono::microseconds>(ended - started);
-    co_return http::response{res.result_int(), content_type, std::move(res.body()), headers};
+    co_return http::response{st.status, std::move(content_type), std::move(answer.body()),
+                             std::move(headers)};
   }
 
   // Streamed: relay each piece as it arrives, one buffer (grown for a burst),
@@ -370,13 +364,12 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
   // Each read's deadline is the client connection's op_deadline (read_some_within): no timer per piece.
   http::op_deadline* deadline = ctx.deadline();
   while (!parser->is_done()) {
-    head.body().data = buffer.data();
-    head.body().size = buffer.size();
+    parser->relay_into(buffer.data(), buffer.size());
     // Bytes already received first (what did not fit the relay buffer last
     // time); read from the socket only when they give nothing. A plain socket
     // read and parser.put(): cheaper per piece than Beast's composed read.
     error_code ec = take_buffered_pieces(*parser, conn->buffer);
-    if (!ec && head.body().size == buffer.size() && !parser->is_done()) {
+    if (!ec && parser->room_left() == buffer.size() && !parser->is_done()) {
       const std::size_t asked = beast::read_size(conn->buffer, read_room);
       auto [rec, n] =
           co_await read_some_within(*conn, conn->buffer.prepare(asked), options_.idle_timeout, deadline);
@@ -387,8 +380,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
         read_room = std::min(read_room * 2, burst_room);
         conn->buffer.reserve(read_room);
         buffer.grow_to(read_room);
-        head.body().data = buffer.data();
-        head.body().size = buffer.size();
+        parser->relay_into(buffer.data(), buffer.size());
       }
       if (ec == net::error::eof) {
         ec = {};
@@ -401,7 +393,7 @@ net::awaitable<http::response> proxy_client::forward(http::request_context& ctx,
       abort_connection(conn);
       break;
     }
-    const std::size_t got = buffer.size() - head.body().size;
+    const std::size_t got = buffer.size() - parser->room_left();
     if (got > 0) {
       const std::string_view piece(buffer.data(), got);
       if (st.bytes == 0) st.first_byte = since(started);

@@ -136,17 +136,21 @@ relay_stats relay_burst(int count, std::size_t pad) {
   std::string chunks;
   std::string events;
   for (int i = 0; i < count; ++i) {
-    const std::string event = "data: {\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(pad, 'x') + "\"}\n\n";
+    const std::string event =
+        "data: {\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(pad, 'x') + "\"}\n\n";
     events += event;
     char size[16];
     std::snprintf(size, sizeof size, "%zx\r\n", event.size());
     chunks += size + event + "\r\n";
   }
-  const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
-                            "Connection: close\r\n\r\n" + chunks + "0\r\n\r\n";
+  const std::string reply =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+      "Connection: close\r\n\r\n" +
+      chunks + "0\r\n\r\n";
   proxy_harness h;
   auto port = h.start_front(h.start_scripted_stub(reply));
-  auto res = tst::request(host, port, "POST", "/v1/chat/completions", "{}", {{"Content-Type", "application/json"}});
+  auto res =
+      tst::request(host, port, "POST", "/v1/chat/completions", "{}", {{"Content-Type", "application/json"}});
   CHECK(res.status == 200);
   CHECK(res.body == events);
   auto st = h.wait_stats(0, 5s);
@@ -184,4 +188,32 @@ TEST_CASE("an upstream that drops the connection before answering is a 502") {
   res = tst::request(host, port, "GET", "/api/v1/instances/x/proxy/health");
   CHECK(res.status == 502);
   CHECK(boost::json::parse(res.body).at("error").is_string());
+}
+
+TEST_CASE("a non-streamed answer over max_response_bytes is a 502, by its length or as it arrives") {
+  proxy_options o = test_options();
+  o.max_response_bytes = 1000;
+  const std::string big(2000, 'x');
+  // Content-Length over the limit; a body that ends with the connection, past the limit.
+  for (const std::string& reply :
+       {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2000\r\n\r\n" + big,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + big}) {
+    CAPTURE(reply.substr(0, 70));
+    proxy_harness h(o);
+    auto port = h.start_front(h.start_scripted_stub(reply));
+    auto res = tst::request(host, port, "GET", "/big");
+    CHECK(res.status == 502);
+    CHECK(boost::json::parse(res.body).at("error").is_string());
+  }
+  // Within the limit: passed on, end-to-end headers with it, hop-by-hop ones not.
+  proxy_harness h(o);
+  auto port = h.start_front(h.start_scripted_stub(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Upstream: kept\r\nKeep-Alive: timeout=5\r\n"
+      "Content-Length: 1000\r\n\r\n" +
+      std::string(1000, 'y')));
+  auto res = tst::request(host, port, "GET", "/within");
+  CHECK(res.status == 200);
+  CHECK(res.body == std::string(1000, 'y'));
+  CHECK(res.header("X-Upstream") == "kept");
+  CHECK_FALSE(res.header("Keep-Alive"));
 }

@@ -1,7 +1,7 @@
 // Token counts from usage/timings of final SSE events and whole bodies, and
 // the SSE counter keeping the last event.
-#include "studio/proxy/sse.hpp"
 #include "studio/proxy/token_usage.hpp"
+#include "studio/proxy/sse.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,7 +17,8 @@ TEST_CASE("usage wins; timings fill what usage lacks") {
   CHECK(c.completion == 4u);
 
   // The native /completion final event: timings only.
-  c = find_token_counts(R"({"content":"","stop":true,"timings":{"cache_n":0,"prompt_n":12,"prompt_ms":1.5,"predicted_n":3}})");
+  c = find_token_counts(
+      R"({"content":"","stop":true,"timings":{"cache_n":0,"prompt_n":12,"prompt_ms":1.5,"predicted_n":3}})");
   CHECK(c.prompt == 12u);
   CHECK(c.completion == 3u);
 
@@ -39,7 +40,7 @@ TEST_CASE("nothing usable: empty counts, never a throw") {
   CHECK(find_token_counts("").empty());
   CHECK(find_token_counts("data: [DONE]\n\n").empty());
   CHECK(find_token_counts(R"({"usage":)").empty());
-  CHECK(find_token_counts(R"({"usage":{"prompt_tokens":1)").empty());   // cut off
+  CHECK(find_token_counts(R"({"usage":{"prompt_tokens":1)").empty());  // cut off
   CHECK(find_token_counts(R"({"usage":"none"})").empty());
   CHECK(find_token_counts(R"({"usage":{"prompt_tokens":-1,"completion_tokens":"x"}})").empty());
 }
@@ -83,9 +84,32 @@ TEST_CASE("only top-level integer members count, with any spacing") {
   CHECK(c.prompt == 6u);
   CHECK(c.completion == 7u);
   // Not a non-negative integer: no count (timings then fill in where they can).
-  c = find_token_counts(R"({"usage":{"prompt_tokens":1.5,"completion_tokens":2e3},"timings":{"prompt_n":4}})");
+  c = find_token_counts(
+      R"({"usage":{"prompt_tokens":1.5,"completion_tokens":2e3},"timings":{"prompt_n":4}})");
   CHECK(c.prompt == 4u);
   CHECK_FALSE(c.completion);
   CHECK(find_token_counts(R"({"usage":{"prompt_tokens":99999999999999999999999}})").empty());  // overflow
   CHECK(find_token_counts(R"({"usage":{"prompt_tokens" 5}})").empty());  // no colon: not read
+}
+
+TEST_CASE("long answers: the last key found in the tail, before it, or across its start") {
+  const std::string filler = "{\"content\":\"" + std::string(5000, 'x') + "\"}";
+  const std::string usage_a = R"("usage":{"prompt_tokens":1,"completion_tokens":2})";
+  const std::string usage_b = R"("usage":{"prompt_tokens":3,"completion_tokens":4})";
+  // Only before the last 2 KiB.
+  auto c = find_token_counts("{" + usage_a + ",\"data\":[" + filler + "]}");
+  CHECK(c.prompt == 1u);
+  // One before, one in the tail: the later one.
+  c = find_token_counts("{" + usage_a + ",\"data\":[" + filler + "]," + usage_b + "}");
+  CHECK(c.prompt == 3u);
+  CHECK(c.completion == 4u);
+  // The key starting at every offset around the tail's start (2 KiB before the end):
+  // wholly inside, straddling it, wholly before.
+  for (std::size_t from_end = 2036; from_end < 2060; ++from_end) {
+    CAPTURE(from_end);
+    const std::string after = ",\"z\":\"" + std::string(from_end - usage_b.size() - 8, 'y') + "\"}";
+    const std::string text = "{\"data\":[" + filler + "]," + usage_b + after;
+    c = find_token_counts(text);
+    CHECK(c.prompt == 3u);
+  }
 }

@@ -6,7 +6,7 @@
 #include "studio/http/response.hpp"
 #include "studio/proxy/upstream.hpp"
 
-#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/field.hpp>
 
 #include <optional>
 #include <string>
@@ -34,7 +34,13 @@ bool forward_response_header(std::string_view name, std::string_view connection_
 std::string upstream_request_head(const http::request& client, const upstream& up, std::string_view target,
                                   std::size_t body_size);
 
-// The headers of an upstream response that the client gets.
-http::header_list client_response_headers(const boost::beast::http::fields& upstream_head);
+// One upstream response header judged on its own (`f` is Beast's code for
+// `name`, field::unknown when it has none): the rules of forward_response_header
+// without the Connection header's tokens, which drop_connection_named applies
+// once the whole head is known.
+bool forward_response_field(boost::beast::http::field f, std::string_view name);
+
+// Removes from `headers` those named in a Connection header's tokens.
+void drop_connection_named(http::header_list& headers, std::string_view connection_tokens);
 
 }  // namespace studio::proxy
