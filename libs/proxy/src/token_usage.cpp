@@ -11,33 +11,21 @@ namespace studio::proxy {
 namespace {
 
 // Where the last `quoted_key` (a quote and at least one more character) begins in
-// text, or npos. The last 2 KiB first, in one memmem pass: llama-server puts usage
-// and timings at the end of an answer. Before that, step back from quote to quote
-// with memrchr (a long embeddings answer keeps them at its end too, so this
-// rarely runs): std::string_view::rfind compares the key at every position,
-// which cost more than the rest of the relay's work on a non-streamed answer
+// text, or npos. Steps back with memrchr from one occurrence of the key's first
+// letter to the next (llama-server puts usage and timings at the end of an
+// answer; 'u' is rare in the JSON after the content): std::string_view::rfind
+// compares the key at every position, which cost more than the rest of the
+// relay's work on a non-streamed answer, and stepping from quote to quote or a
+// forward memmem over the tail were slower on JSON, which is dense in quotes
 // (bench/README.md).
 std::size_t last_key(std::string_view text, std::string_view quoted_key) {
-  constexpr std::size_t tail = 2048;
-  const std::size_t from = text.size() > tail ? text.size() - tail : 0;
-  std::size_t found = std::string_view::npos;
-  for (std::size_t at = from; at < text.size();) {
-    const void* hit = ::memmem(text.data() + at, text.size() - at, quoted_key.data(), quoted_key.size());
+  std::size_t end = text.size();
+  while (end > 1) {
+    const void* hit = ::memrchr(text.data() + 1, quoted_key[1], end - 1);
     if (hit == nullptr) break;
-    found = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
-    at = found + 1;
-  }
-  if (found != std::string_view::npos) return found;
-  std::size_t end = from;  // keys that start before the tail
-  while (end > 0) {
-    const void* hit = ::memrchr(text.data(), quoted_key.front(), end);
-    if (hit == nullptr) break;
-    const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
-    // The character after the quote first: most quotes start other keys or values.
-    if (at + 1 < text.size() && text[at + 1] == quoted_key[1] &&
-        text.substr(at, quoted_key.size()) == quoted_key)
-      return at;
-    end = at;
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) - 1;
+    if (text[at] == quoted_key.front() && text.substr(at, quoted_key.size()) == quoted_key) return at;
+    end = at + 1;
   }
   return std::string_view::npos;
 }
