@@ -19,6 +19,7 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -113,6 +114,24 @@ int close_wait_sockets(unsigned short port) {
     if (std::stoul(local.substr(colon + 1), nullptr, 16) == port && state == "08") ++n;
   }
   return n;
+}
+
+// Pids of the live processes whose parent is `parent` (from /proc/<pid>/stat).
+std::vector<int> children_of(pid_t parent) {
+  std::vector<int> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto stat = read_text(entry.path() / "stat");
+    auto close = stat.rfind(')');  // "pid (comm) state ppid ..."; comm may hold spaces
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 1));
+    char state = 0;
+    int ppid = 0;
+    fields >> state >> ppid;
+    if (ppid == parent && state != 'Z') found.push_back(std::stoi(name));
+  }
+  return found;
 }
 
 }  // namespace
@@ -235,6 +254,39 @@ TEST_SUITE("llamactl") {
     CHECK(json::parse(failed.body).at("error").is_string());
   }
 
+  TEST_CASE("with 4 I/O threads, server runs under concurrent requests all answer and leave no process") {
+    // Each run forks the gateway while other threads serve requests. A fork
+    // against the shared io_context left children hung before exec (or running a
+    // copy of the gateway): their requests failed, and they outlived the run.
+    temp_dir dir;
+    gateway_options options{{"--llama-server", bin_path("fake-llama-server").string(), "--llm-port",
+                             std::to_string(free_port()), "--threads", "4"},
+                            {}};
+    gateway_process gw(options, &dir);
+    std::mutex mutex;
+    std::map<std::string, int> outcomes;  // "<path> <status>" -> count
+    auto hammer = [&](const std::string& path, int times) {
+      for (int i = 0; i < times; ++i) {
+        std::string outcome;
+        try {
+          outcome = path + " " + std::to_string(send(gw, "GET", path).status);
+        } catch (const std::exception& e) {
+          outcome = path + " " + e.what();
+        }
+        std::lock_guard lock(mutex);
+        ++outcomes[outcome];
+      }
+    };
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 6; ++i) clients.emplace_back(hammer, "/api/v1/server/version", 25);
+    for (int i = 0; i < 2; ++i) clients.emplace_back(hammer, "/api/v1/instances", 150);
+    for (auto& t : clients) t.join();
+    CHECK(outcomes["/api/v1/server/version 200"] == 150);
+    CHECK(outcomes["/api/v1/instances 200"] == 300);
+    for (const auto& [outcome, count] : outcomes) MESSAGE(outcome << ": " << count);
+    CHECK(children_of(gw.process().pid()).empty());
+  }
+
   TEST_CASE("instances persist across a gateway restart; a corrupt file is skipped") {
     temp_dir dir;
     dir.write_file("llm/models/m.gguf", "GGUF fake model");
@@ -281,8 +333,9 @@ TEST_SUITE("llamactl") {
     auto logs = curl("GET", "/api/v1/instances/my-model/logs?lines=50", management_key);
     CHECK(logs.status == 200);
     CHECK(logs.body.find("listening") != std::string::npos);
-    auto chat = curl("POST", "/v1/chat/completions", inference_key,
-                     R"({"model": "my-model", "messages": [{"role": "user", "content": "Hello!"}], "max_tokens": 100})");
+    auto chat = curl(
+        "POST", "/v1/chat/completions", inference_key,
+        R"({"model": "my-model", "messages": [{"role": "user", "content": "Hello!"}], "max_tokens": 100})");
     REQUIRE(chat.status == 200);
     CHECK(json::parse(chat.body).at("choices").as_array().size() == 1);
     CHECK(curl("POST", "/api/v1/instances/my-model/stop", inference_key).status == 403);
@@ -324,8 +377,9 @@ TEST_SUITE("llamactl") {
     CHECK(error_of(refused) == "option 'flash_attn' (flag --flash-attn) is not supported by " + fake);
     CHECK(send(*gw, "GET", "/api/v1/instances/x").status == 404);  // nothing was created
     // false passes no flag; listed flags pass.
-    auto created = send(*gw, "POST", "/api/v1/instances/x",
-                        R"({"model":"m.gguf","flash_attn":false,"ctx_size":2048,"jinja":true,"auto_start":false})");
+    auto created =
+        send(*gw, "POST", "/api/v1/instances/x",
+             R"({"model":"m.gguf","flash_attn":false,"ctx_size":2048,"jinja":true,"auto_start":false})");
     CHECK(created.status == 201);
     auto update = send(*gw, "PUT", "/api/v1/instances/x", R"({"model":"m.gguf","mlock":true})");
     CHECK(update.status == 400);
@@ -338,9 +392,12 @@ TEST_SUITE("llamactl") {
     temp_dir other;
     other.write_file("llm/models/m.gguf", "GGUF fake model");
     auto blind = start_gateway(other, 1, {}, "/bin/false");
-    CHECK(send(*blind, "POST", "/api/v1/instances/y", R"({"model":"m.gguf","flash_attn":true,"auto_start":false})")
+    CHECK(send(*blind, "POST", "/api/v1/instances/y",
+               R"({"model":"m.gguf","flash_attn":true,"auto_start":false})")
               .status == 201);
-    CHECK(poll_until([&] { return blind->process().output().find("no instance option is refused") != std::string::npos; }));
+    CHECK(poll_until([&] {
+      return blind->process().output().find("no instance option is refused") != std::string::npos;
+    }));
   }
 
   TEST_CASE("live log stream: recent lines first, then new ones; 404/400/401") {
@@ -368,7 +425,9 @@ TEST_SUITE("llamactl") {
         first_piece = true;
         // Stop once a second child's "starting the main loop" line has come: that line is new.
         std::size_t n = 0;
-        for (auto at = received.find("starting the main loop"); at != std::string::npos; at = received.find("starting the main loop", at + 1)) ++n;
+        for (auto at = received.find("starting the main loop"); at != std::string::npos;
+             at = received.find("starting the main loop", at + 1))
+          ++n;
         return n < 2;
       };
       header_list headers{{"X-API-Key", management_key}};

@@ -5,13 +5,12 @@
 #include "run_binary.hpp"
 #include "studio/api/routes.hpp"
 #include "studio/http/error_shape.hpp"
-#include "studio/supervisor/child_descriptors.hpp"
 #include "studio/supervisor/llama_options.hpp"
+#include "studio/supervisor/spawn_child.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect_pipe.hpp>
-#include <boost/asio/detail/throw_error.hpp>  // needed by Boost 1.81's default_launcher.hpp
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,7 +18,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/process/v2/environment.hpp>
-#include <boost/process/v2/posix/default_launcher.hpp>
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/stdio.hpp>
 
@@ -61,23 +59,20 @@ net::awaitable<int> wait_exit(bp::process& proc) {
 }  // namespace
 
 // Runs `binary flag` (environment without the gateway's secrets), killed after run_timeout.
-net::awaitable<run_outcome> run_binary(std::string binary, std::string flag, std::chrono::seconds run_timeout) {
+net::awaitable<run_outcome> run_binary(std::string binary, std::string flag,
+                                       std::chrono::seconds run_timeout) {
   auto ex = co_await net::this_coro::executor;
   net::readable_pipe out(ex);
   net::writable_pipe child_end(ex);
   net::connect_pipe(out, child_end);
   auto environment = supervisor::child_environment(::environ);
-  bp::posix::default_launcher launcher;
   boost::system::error_code ec;
-  std::vector<std::string> args{flag};
   int fd = child_end.native_handle();
-  auto proc = launcher(ex, ec, bp::filesystem::path(binary), args, bp::process_stdio{nullptr, fd, fd},
-                       bp::process_environment(environment), supervisor::no_inherited_descriptors{});
+  const pid_t pid = supervisor::spawn_child(binary, {flag}, ec, bp::process_stdio{nullptr, fd, fd},
+                                            bp::process_environment(environment));
   child_end.close();
-  if (ec) {
-    if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);  // exec failed: the child has already exited
-    co_return run_outcome{"", "cannot execute " + binary + ": " + ec.message()};
-  }
+  if (ec) co_return run_outcome{"", "cannot execute " + binary + ": " + ec.message()};
+  bp::process proc(ex, pid);
   net::steady_timer timer(ex, run_timeout);
   auto read = co_await (read_all(out) || timer.async_wait(net::use_awaitable));
   std::string output;

@@ -3,23 +3,20 @@
 #include "instance_child.hpp"
 
 #include "studio/core/secrets.hpp"
-#include "studio/supervisor/child_descriptors.hpp"
 #include "studio/supervisor/llama_options.hpp"
 #include "studio/supervisor/pidfile.hpp"
+#include "studio/supervisor/spawn_child.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detail/throw_error.hpp>  // needed by Boost 1.81's default_launcher.hpp
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/process/v2/environment.hpp>
-#include <boost/process/v2/posix/default_launcher.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/process/v2/stdio.hpp>
 
 #include <fcntl.h>
@@ -110,27 +107,11 @@ start_result llama_instance::launch(const start_request& request) {
   auto argv = build_argv(spec);
 
   auto environment = child_environment(::environ, &request.options);
-  // The launcher calls notify_fork() on the context of the executor it is given,
-  // and in the forked child that takes the context's internal mutexes. With
-  // --threads > 1 another thread may hold them at fork time, and the child
-  // deadlocks before exec. So fork against a private io_context that no thread
-  // runs, then watch the child from the instance's strand by pid.
-  bp::posix::default_launcher launcher;
   boost::system::error_code ec;
-  pid_t pid = 0;
-  {
-    net::io_context fork_context;
-    auto launched = launcher(fork_context.get_executor(), ec, bp::filesystem::path(settings_.binary.string()),
-                             argv, bp::process_stdio{nullptr, c->out.launch_end, c->err.launch_end},
-                             bp::process_environment(environment), child_setup{::getpid()},
-                             no_inherited_descriptors{});
-    if (ec) {
-      if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);  // exec failed: the child has already exited
-      return fail("cannot execute " + settings_.binary.string() + ": " + ec.message());
-    }
-    pid = launched.id();
-    launched.detach();  // the private context's handle closes; the child lives on
-  }
+  const pid_t pid = spawn_child(settings_.binary, argv, ec,
+                                bp::process_stdio{nullptr, c->out.launch_end, c->err.launch_end},
+                                bp::process_environment(environment), child_setup{::getpid()});
+  if (ec) return fail("cannot execute " + settings_.binary.string() + ": " + ec.message());
   for (output_pipe* p : {&c->out, &c->err}) {
     const int fd = p->launch_end.release();
     ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(output_pipe_bytes));  // best effort
@@ -263,13 +244,14 @@ net::awaitable<void> llama_instance::read_output(child_ptr c, bool is_stderr) {
     // way per batch instead of a wake-up per line written during the pause.
     boost::system::error_code ec;
     pipe.reader.assign(pipe.fd, ec);
-    if (!ec) std::tie(ec) = co_await pipe.reader.async_wait(net::posix::stream_descriptor::wait_read,
-                                                            net::as_tuple(net::use_awaitable));
+    if (!ec)
+      std::tie(ec) = co_await pipe.reader.async_wait(net::posix::stream_descriptor::wait_read,
+                                                     net::as_tuple(net::use_awaitable));
     if (pipe.reader.is_open()) pipe.reader.release();
     if (ec) {
       if (ec != net::error::operation_aborted)
-        spdlog::warn("instance {}: cannot watch the child's {}: {}", settings_.name, is_stderr ? "stderr" : "stdout",
-                     ec.message());
+        spdlog::warn("instance {}: cannot watch the child's {}: {}", settings_.name,
+                     is_stderr ? "stderr" : "stdout", ec.message());
       break;
     }
     if (machine_.state() == instance_state::running && taken < output_read_bytes) {
