@@ -8,7 +8,10 @@
 // them (the client saw no FIN).
 #pragma once
 
+// clang-format off
+#include <boost/asio/detail/throw_error.hpp>  // needed by Boost 1.81's default_launcher.hpp
 #include <boost/process/v2/posix/default_launcher.hpp>
+// clang-format on
 
 #include <fcntl.h>
 #include <sys/resource.h>

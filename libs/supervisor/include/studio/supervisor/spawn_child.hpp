@@ -19,9 +19,9 @@
 
 #include "studio/supervisor/child_descriptors.hpp"
 
-#include <boost/asio/detail/throw_error.hpp>  // needed by Boost 1.81's default_launcher.hpp
 #include <boost/asio/io_context.hpp>
 #include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/process.hpp>
 
 #include <sys/types.h>
 #include <sys/wait.h>
